@@ -1,0 +1,3 @@
+"""expertfind: find the colleague who knows, from a local skills directory."""
+
+__version__ = "1.0.0"

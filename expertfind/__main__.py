@@ -1,0 +1,5 @@
+"""`python -m expertfind`."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,354 @@
+"""The `expertfind` command: parse the arguments, call the library, render the result."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from . import __version__, output
+from .directory import Directory
+from .errors import ExpertfindError, InputError, UsageError
+from .files import atomic_write_bytes
+from .formats import Format, dump_csv, dump_json, dump_jsonl, parse_mapping
+from .models import split_level
+from .search import RankingSettings
+from .search.index import IndexSettings
+from .search.synonyms import load_synonyms, parse_lines
+from .store import default_path, open_store
+
+
+class ErrorReportingGroup(TyperGroup):
+    """Turns every `ExpertfindError` into `Error: …` on stderr and its exit code: one place."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ExpertfindError as error:
+            output.say(f"Error: {error.message}", style="red")
+            if error.hint:
+                output.say(f"Hint: {error.hint}")
+            raise typer.Exit(error.exit_code) from None
+        except KeyboardInterrupt:
+            output.say("Interrupted; nothing was half-written.")
+            raise typer.Exit(130) from None
+
+
+app = typer.Typer(
+    cls=ErrorReportingGroup,
+    help="Find the colleague who knows: a local skills directory you can ask questions.\n\n"
+    "Example: expertfind import profiles.example.json && expertfind ask \"crowdfunding\"",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+)
+synonyms_app = typer.Typer(
+    cls=ErrorReportingGroup,
+    help="Show or extend the synonyms and translations used by `ask`.\n\n"
+    "Example: expertfind synonyms add \"intervisie\" \"peer review\"",
+    no_args_is_help=True,
+)
+app.add_typer(synonyms_app, name="synonyms")
+
+
+class ImportFormat(str, Enum):
+    auto = "auto"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+class ExportFormat(str, Enum):
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"expertfind {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    db: Annotated[Path | None, typer.Option(
+        "--db", metavar="PATH",
+        help="The directory file (default: $EXPERTFIND_DB, else your user data folder).",
+    )] = None,
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Show the version and exit.",
+    )] = False,
+) -> None:
+    """Find the colleague who knows."""
+    ctx.obj = db or default_path()
+
+
+def _path(ctx: typer.Context) -> Path:
+    root = ctx.find_root()
+    path: Path = root.obj if isinstance(root.obj, Path) else default_path()
+    return path
+
+
+def synonyms_file(path: Path) -> Path:
+    """The user's own synonyms, next to the directory file."""
+    return path.with_name(path.stem + ".synonyms.txt")
+
+
+def _directory(ctx: typer.Context) -> Directory:
+    path = _path(ctx)
+    return Directory(open_store(path), synonyms_file=synonyms_file(path))
+
+
+@app.command("import")
+def import_command(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(help="Profile files: JSON, JSON Lines or CSV.")],
+    format: Annotated[ImportFormat, typer.Option(
+        "--format", "-f", help="File format; auto looks at the extension, then the content.",
+    )] = ImportFormat.auto,
+    mapping: Annotated[list[str] | None, typer.Option(
+        "--map", metavar="COLUMN=FIELD", help="Read a CSV column as a field (repeatable).",
+    )] = None,
+    encoding: Annotated[str | None, typer.Option(
+        help="Text encoding of the files, e.g. cp1252 (default: UTF-8, with or without BOM).",
+    )] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Report what would change, write nothing.",
+    )] = False,
+) -> None:
+    """Add or update people from HR or profile exports; all or nothing.
+
+    People are matched by id, then by email; skills and contributions merge without
+    duplicates. If any record is invalid, every problem is listed with its line or record
+    number and nothing is written.
+
+    Example: expertfind import people.csv --map "Naam=name" --map "Vaardigheden=skills"
+    """
+    chosen = None if format is ImportFormat.auto else Format(format.value)
+    report = _directory(ctx).import_files(
+        files, format=chosen, mapping=parse_mapping(mapping or []), encoding=encoding,
+        dry_run=dry_run,
+    )
+    output.report_import(report, dry_run=dry_run)
+
+
+@app.command()
+def ask(
+    ctx: typer.Context,
+    query: Annotated[list[str], typer.Argument(
+        help="A word, a phrase or a whole question, in Dutch or English.", show_default=False,
+    )],
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many people at most.")] = 5,
+    json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    explain: Annotated[bool, typer.Option(
+        "--explain", help="Show which words matched which evidence, and how each score was built.",
+    )] = False,
+    include_unavailable: Annotated[bool, typer.Option(
+        "--include-unavailable", help="Also show people marked available: false (marked as such).",
+    )] = False,
+    half_life: Annotated[float, typer.Option(
+        "--half-life", min=0.0, metavar="YEARS",
+        help="Contributions lose half their weight every YEARS (0: never).",
+    )] = 3.0,
+) -> None:
+    """Rank the colleagues to ask about a topic, each with the evidence that made them match.
+
+    Example: expertfind ask "wie weet iets van crowdfunding?" --limit 3
+    """
+    question = " ".join(query).strip()
+    if not question:
+        raise InputError("the question is empty", hint='ask about something: expertfind ask "crowdfunding"')
+    settings = RankingSettings(index=IndexSettings(half_life_years=half_life))
+    directory = _directory(ctx)
+    answer = directory.ranker(settings).ask(
+        question, limit=limit, include_unavailable=include_unavailable
+    )
+    if json:
+        output.print_json(output.answer_json(answer, explain=explain))
+    else:
+        output.render_answer(answer, explain=explain)
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    format: Annotated[ExportFormat, typer.Option("--format", "-f", help="Output format.")] = ExportFormat.json,
+    out: Annotated[Path | None, typer.Option(
+        "--output", "-o", metavar="FILE", help="Write to FILE instead of stdout.",
+    )] = None,
+    person: Annotated[str | None, typer.Option(
+        "--person", metavar="ID", help="Only this person: all data held about them.",
+    )] = None,
+) -> None:
+    """Export the whole directory (JSON re-imports to the same directory; CSV for spreadsheets).
+
+    Example: expertfind export --format csv -o people.csv
+    """
+    directory = _directory(ctx)
+    people = [directory.get(person)] if person else directory.people()
+    dump = {ExportFormat.json: dump_json, ExportFormat.jsonl: dump_jsonl, ExportFormat.csv: dump_csv}
+    text = dump[format](people)
+    if out is None:
+        sys.stdout.write(text)
+        return
+    try:
+        atomic_write_bytes(out, text.encode("utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot write {out}: {exc.strerror}") from None
+    output.say(f"Exported {len(people)} people to {out}.")
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    person_id: Annotated[str, typer.Argument(metavar="ID", help="The person's id.")],
+    json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Show one person: skills, interests and contributions.
+
+    Example: expertfind show sanne-de-vries
+    """
+    person = _directory(ctx).get(person_id)
+    if json:
+        output.print_json(person.to_dict())
+    else:
+        output.render_profile(person)
+
+
+@app.command("list")
+def list_command(
+    ctx: typer.Context,
+    json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """List everyone in the directory.
+
+    Example: expertfind list --json | jq '.[].id'
+    """
+    people = _directory(ctx).people()
+    if json:
+        output.print_json([p.to_dict() for p in people])
+    else:
+        output.render_people(people)
+
+
+@app.command()
+def add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Option("--name", help="Full name (required).")],
+    person_id: Annotated[str | None, typer.Option("--id", help="Id (default: from email or name).")] = None,
+    email: Annotated[str | None, typer.Option(help="Email address.")] = None,
+    title: Annotated[str | None, typer.Option(help="Job title.")] = None,
+    team: Annotated[str | None, typer.Option(help="Team or department.")] = None,
+    location: Annotated[str | None, typer.Option(help="Location.")] = None,
+    language: Annotated[list[str] | None, typer.Option(
+        "--language", help="A language spoken, e.g. nl (repeatable).")] = None,
+    skill: Annotated[list[str] | None, typer.Option(
+        "--skill", metavar="NAME[:LEVEL]", help="A skill, level 1-5 optional (repeatable).")] = None,
+    interest: Annotated[list[str] | None, typer.Option(
+        "--interest", help="Something this person wants to learn (repeatable).")] = None,
+    contribution: Annotated[list[str] | None, typer.Option(
+        "--contribution", metavar="[KIND:]TITLE",
+        help="A contribution, e.g. 'blog:Crowdfunding in de praktijk' (repeatable).")] = None,
+    unavailable: Annotated[bool, typer.Option(
+        "--unavailable", help="Keep in the directory but never suggest.")] = False,
+    json: Annotated[bool, typer.Option("--json", help="Print the stored person as JSON.")] = False,
+) -> None:
+    """Add a person (or update the one with the same id or email).
+
+    Example: expertfind add --name "Sanne de Vries" --email sanne@example.org --skill crowdfunding:5
+    """
+    record: dict[str, Any] = {"name": name}
+    for key, value in (("id", person_id), ("email", email), ("title", title), ("team", team),
+                       ("location", location)):
+        if value is not None:
+            record[key] = value
+    if language:
+        record["languages"] = language
+    if skill:
+        record["skills"] = [_skill_option(s) for s in skill]
+    if interest:
+        record["interests"] = interest
+    if contribution:
+        record["contributions"] = [_contribution_option(c) for c in contribution]
+    if unavailable:
+        record["available"] = False
+    report = _directory(ctx).add(record)
+    change = report.changes[0]
+    if json:
+        output.print_json(change.profile.to_dict())
+    output.say(f"{change.action.capitalize()}: {change.profile.id}")
+
+
+def _skill_option(text: str) -> dict[str, Any]:
+    try:
+        name, level = split_level(text)
+    except ValueError as exc:
+        raise UsageError(f"--skill {text!r}: {exc}") from None
+    return {"name": name, "level": level} if level is not None else {"name": name}
+
+
+def _contribution_option(text: str) -> dict[str, str]:
+    kind, sep, title = text.partition(":")
+    if sep and kind.strip() and " " not in kind.strip() and title.strip():
+        return {"kind": kind.strip(), "title": title.strip()}
+    return {"title": text.strip()}
+
+
+@app.command()
+def remove(
+    ctx: typer.Context,
+    person_id: Annotated[str, typer.Argument(metavar="ID", help="The person's id.")],
+) -> None:
+    """Remove a person from the directory entirely.
+
+    Example: expertfind remove sanne-de-vries
+    """
+    removed = _directory(ctx).remove(person_id)
+    output.say(f"Removed {removed.id}.")
+
+
+@synonyms_app.command("list")
+def synonyms_list(
+    ctx: typer.Context,
+    json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """List the synonym groups: the shipped table and your own.
+
+    Example: expertfind synonyms list --json
+    """
+    table = load_synonyms(synonyms_file(_path(ctx)))
+    if json:
+        output.print_json([list(group) for group in table.groups])
+        return
+    output.print_lines([" | ".join(group) for group in table.groups])
+
+
+@synonyms_app.command("add")
+def synonyms_add(
+    ctx: typer.Context,
+    terms: Annotated[list[str], typer.Argument(help="Two or more terms that mean the same.")],
+) -> None:
+    """Teach `ask` that some terms mean the same (saved next to the directory file).
+
+    Example: expertfind synonyms add "intervisie" "peer review" "collegiale toetsing"
+    """
+    cleaned = [t.strip() for t in terms if t.strip()]
+    if len(cleaned) < 2 or any("|" in t or "\n" in t for t in cleaned):
+        raise UsageError("give two or more terms, without '|' or line breaks")
+    path = synonyms_file(_path(ctx))
+    existing = path.read_text("utf-8") if path.is_file() else "# expertfind synonyms: a | b | c\n"
+    if parse_lines(existing.splitlines()) and not existing.endswith("\n"):
+        existing += "\n"
+    atomic_write_bytes(path, (existing + " | ".join(cleaned) + "\n").encode("utf-8"))
+    output.say(f"Added to {path}: {' | '.join(cleaned)}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,314 @@
+"""Reading and writing profile exchange files: JSON, JSON Lines and CSV.
+
+`read_records` is the one entry point for import: it sniffs the format when none is given and
+returns every record with its position in the file, so errors can point at the line that broke.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError, UsageError
+from .models import KNOWN_FIELDS, Profile
+
+MAX_FILE_BYTES = 512 * 1024 * 1024
+MULTI_VALUE_FIELDS = ("skills", "interests", "languages")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+CSV_COLUMNS = (
+    "id", "name", "email", "title", "team", "location",
+    "languages", "skills", "interests", "available", "contributions",
+)
+_TRUE = {"true", "yes", "y", "1", "ja", "j", "waar"}
+_FALSE = {"false", "no", "n", "0", "nee", "onwaar"}
+
+
+class Format(str, Enum):
+    """A profile file format."""
+
+    JSON = "json"
+    JSONL = "jsonl"
+    CSV = "csv"
+
+
+@dataclass(frozen=True)
+class Record:
+    """One person as read from a file, with where it stands there (`people.csv line 4`)."""
+
+    position: str
+    data: Mapping[str, Any]
+
+
+def read_records(
+    path: Path,
+    *,
+    format: Format | None = None,
+    mapping: Mapping[str, str] | None = None,
+    encoding: str | None = None,
+) -> tuple[list[Record], Format]:
+    """Every person record in `path`, and the format it was read as."""
+    raw = _read_bytes(path)
+    text = decode(raw, path=path, encoding=encoding)
+    chosen = format or sniff_format(path, text)
+    if chosen is Format.JSON:
+        return _json_records(text, path), chosen
+    if chosen is Format.JSONL:
+        return _jsonl_records(text, path), chosen
+    return _csv_records(text, path, mapping or {}), chosen
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError(f"{path} is larger than {MAX_FILE_BYTES // 2**20} MiB")
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path} is a folder, not a file") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def decode(raw: bytes, *, path: Path, encoding: str | None = None) -> str:
+    """Text of a file: UTF-8 with or without BOM, UTF-16 with BOM, or the encoding asked for."""
+    if encoding:
+        try:
+            return raw.decode(encoding)
+        except LookupError:
+            raise UsageError(f"unknown encoding {encoding!r}") from None
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{path} is not valid {encoding} (byte {exc.start})") from None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"{path} is not UTF-8 (line {line}, byte {exc.start})",
+            hint="Excel's 'CSV (comma delimited)' is usually cp1252: add --encoding cp1252",
+        ) from None
+
+
+def sniff_format(path: Path, text: str) -> Format:
+    """The format by file extension, else by content."""
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        return Format.JSON
+    if suffix in (".jsonl", ".ndjson"):
+        return Format.JSONL
+    if suffix in (".csv", ".tsv", ".txt"):
+        return Format.CSV
+    stripped = text.lstrip()
+    if stripped.startswith("["):
+        return Format.JSON
+    if stripped.startswith("{"):
+        first_line = stripped.splitlines()[0].strip()
+        try:
+            json.loads(first_line)
+        except json.JSONDecodeError:
+            return Format.JSON
+        return Format.JSONL if len(stripped.splitlines()) > 1 else Format.JSON
+    return Format.CSV
+
+
+def _json_records(text: str, path: Path) -> list[Record]:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        ) from None
+    except RecursionError:
+        raise InputError(f"{path} is nested too deeply to be a profile file") from None
+    if isinstance(document, Mapping) and "people" in document:
+        document = document["people"]
+    elif isinstance(document, Mapping) and "name" in document:
+        document = [document]
+    if not isinstance(document, list):
+        raise InputError(
+            f"{path}: expected a list of people or {{\"people\": [...]}}",
+        )
+    return [Record(f"{path.name} record {i}", item) for i, item in enumerate(document, start=1)]
+
+
+def _jsonl_records(text: str, path: Path) -> list[Record]:
+    records = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                f"{path} line {number} is not valid JSON: {exc.msg} at column {exc.colno}"
+            ) from None
+        except RecursionError:
+            raise InputError(f"{path} line {number} is nested too deeply") from None
+        records.append(Record(f"{path.name} line {number}", item))
+    return records
+
+
+def parse_mapping(pairs: Iterable[str]) -> dict[str, str]:
+    """`["Naam=name", "Vaardigheden=skills"]` -> {"naam": "name", "vaardigheden": "skills"}."""
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        column, sep, target = pair.rpartition("=")
+        if not sep or not column.strip() or not target.strip():
+            raise UsageError(f"--map takes 'Column name=field', not {pair!r}")
+        mapping[column.strip().casefold()] = target.strip()
+    return mapping
+
+
+def _csv_records(text: str, path: Path, mapping: Mapping[str, str]) -> list[Record]:
+    lines = text.splitlines(keepends=True)
+    skipped = 0
+    if lines and lines[0].strip().lower().startswith("sep="):
+        skipped = 1
+    body = "".join(lines[skipped:])
+    if not body.strip():
+        raise InputError(f"{path} is empty")
+    delimiter = sniff_delimiter(body)
+    reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        raise InputError(f"{path} line {skipped + 1}: {exc}") from None
+    fields = [_field_for(column, mapping) for column in header]
+    if "name" not in fields:
+        raise InputError(
+            f"{path} has no name column (columns: {', '.join(h for h in header if h) or 'none'})",
+            hint="map one with --map 'Your column=name'",
+        )
+    records = []
+    try:
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                continue
+            number = reader.line_num + skipped
+            if len(row) > len(header):
+                raise InputError(
+                    f"{path} line {number} has {len(row)} cells but the header has {len(header)}"
+                )
+            cells = dict(zip(fields, row, strict=False))
+            records.append(Record(f"{path.name} line {number}", _csv_person(cells, delimiter)))
+    except csv.Error as exc:
+        raise InputError(f"{path} line {reader.line_num + skipped}: {exc}") from None
+    return records
+
+
+def sniff_delimiter(text: str) -> str:
+    """`,`, `;` or tab, as the header and first rows use it."""
+    sample = "\n".join(text.splitlines()[:20])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
+    except csv.Error:
+        header = text.splitlines()[0] if text else ""
+        return max((",", ";", "\t"), key=header.count)
+
+
+def _field_for(column: str, mapping: Mapping[str, str]) -> str:
+    key = column.strip().casefold()
+    if key in mapping:
+        return mapping[key]
+    return key if key in KNOWN_FIELDS else column.strip()
+
+
+def _csv_person(cells: Mapping[str, str], delimiter: str) -> dict[str, Any]:
+    person: dict[str, Any] = {}
+    for field, raw in cells.items():
+        value = raw.strip()
+        if not field or not value:
+            continue
+        if field in MULTI_VALUE_FIELDS:
+            person[field] = split_cell(value, delimiter)
+        elif field == "available":
+            person[field] = _boolean(value)
+        elif field == "contributions":
+            person[field] = _contributions_cell(value, delimiter)
+        else:
+            person[field] = value
+    return person
+
+
+def split_cell(value: str, delimiter: str) -> list[str]:
+    """A multi-value cell split on `|`, `;`, newlines, and `,` when the file is not comma-separated."""
+    separators = ["|", ";", "\n"]
+    if delimiter != ",":
+        separators.append(",")
+    parts = [value]
+    for separator in separators:
+        parts = [piece for part in parts for piece in part.split(separator)]
+    return [part.strip() for part in parts if part.strip()]
+
+
+def _boolean(value: str) -> bool | str:
+    lowered = value.casefold()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    return value  # left for validation to reject with the record's position
+
+
+def _contributions_cell(value: str, delimiter: str) -> Any:
+    if value.startswith("["):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            pass
+    return split_cell(value, delimiter)
+
+
+def dump_json(people: Sequence[Profile]) -> str:
+    """`{"people": [...]}`, the form `import` reads back to the same directory."""
+    return json.dumps({"people": [p.to_dict() for p in people]}, ensure_ascii=False, indent=2) + "\n"
+
+
+def dump_jsonl(people: Sequence[Profile]) -> str:
+    return "".join(json.dumps(p.to_dict(), ensure_ascii=False) + "\n" for p in people)
+
+
+def dump_csv(people: Sequence[Profile]) -> str:
+    """One row a person; lists joined with `|`, contributions as JSON, formulas neutralised."""
+    rows = [p.to_dict() for p in people]
+    extra_columns = sorted({key for row in rows for key in row} - set(CSV_COLUMNS))
+    columns = [*CSV_COLUMNS, *extra_columns]
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([safe_cell(_csv_cell(column, row.get(column))) for column in columns])
+    return buffer.getvalue()
+
+
+def _csv_cell(column: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if column == "skills":
+        return "|".join(
+            s if isinstance(s, str) else f"{s['name']}:{s['level']}" if "level" in s else s["name"]
+            for s in value
+        )
+    if column in ("languages", "interests"):
+        return "|".join(value)
+    if column == "available":
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def safe_cell(value: str) -> str:
+    """A cell a spreadsheet shows as text instead of running it as a formula."""
+    if value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value

@@ -1,0 +1,361 @@
+"""The profile of a colleague: skills, interests and contributions, validated on the way in.
+
+Pure standard library: this module defines what a valid record is, nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+KNOWN_FIELDS = (
+    "id",
+    "name",
+    "email",
+    "title",
+    "team",
+    "location",
+    "languages",
+    "skills",
+    "interests",
+    "contributions",
+    "available",
+)
+SCALAR_FIELDS = ("email", "title", "team", "location")
+LIST_FIELDS = ("languages", "interests")
+CONTRIBUTION_FIELDS = ("kind", "title", "url", "date", "tags", "text")
+MIN_LEVEL, MAX_LEVEL = 1, 5
+MAX_TEXT_LENGTH = 100_000
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class RecordError(ValueError):
+    """Why one record is invalid; the caller adds where in the file it stands."""
+
+
+@dataclass(frozen=True)
+class Skill:
+    """A declared skill, with a level from 1 (some experience) to 5 (go-to expert), if given."""
+
+    name: str
+    level: int | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def key(self) -> str:
+        return normalise_key(self.name)
+
+    def to_dict(self) -> str | dict[str, Any]:
+        if self.level is None and not self.extra:
+            return self.name
+        data: dict[str, Any] = {"name": self.name}
+        if self.level is not None:
+            data["level"] = self.level
+        data.update(self.extra)
+        return data
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """A piece of evidence: a blog post, talk, workshop, answer, publication…"""
+
+    title: str = ""
+    kind: str = ""
+    url: str | None = None
+    date: str | None = None
+    tags: tuple[str, ...] = ()
+    text: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        """Two contributions with the same key are the same piece of evidence."""
+        if self.url:
+            return ("url", self.url.strip())
+        return ("title", normalise_key(self.kind), normalise_key(self.title or self.text[:200]),
+                self.date or "")
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        if self.kind:
+            data["kind"] = self.kind
+        if self.title:
+            data["title"] = self.title
+        if self.url:
+            data["url"] = self.url
+        if self.date:
+            data["date"] = self.date
+        if self.tags:
+            data["tags"] = list(self.tags)
+        if self.text:
+            data["text"] = self.text
+        data.update(self.extra)
+        return data
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One colleague in the directory."""
+
+    id: str
+    name: str
+    email: str | None = None
+    title: str | None = None
+    team: str | None = None
+    location: str | None = None
+    languages: tuple[str, ...] = ()
+    skills: tuple[Skill, ...] = ()
+    interests: tuple[str, ...] = ()
+    contributions: tuple[Contribution, ...] = ()
+    available: bool = True
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The profile in the documented exchange format; absent fields are left out."""
+        data: dict[str, Any] = {"id": self.id, "name": self.name}
+        for name in SCALAR_FIELDS:
+            value = getattr(self, name)
+            if value is not None:
+                data[name] = value
+        if self.languages:
+            data["languages"] = list(self.languages)
+        if self.skills:
+            data["skills"] = [skill.to_dict() for skill in self.skills]
+        if self.interests:
+            data["interests"] = list(self.interests)
+        if self.contributions:
+            data["contributions"] = [c.to_dict() for c in self.contributions]
+        data["available"] = self.available
+        data.update(self.extra)
+        return data
+
+    def merged_with(self, update: Profile, present: frozenset[str]) -> Profile:
+        """This profile updated by `update`: fields it carries replace, lists merge without duplicates.
+
+        `present` names the fields the incoming record actually had, so an absent field never
+        erases a stored one.
+        """
+        changes: dict[str, Any] = {}
+        for name in (*SCALAR_FIELDS, "name", "available"):
+            if name in present:
+                changes[name] = getattr(update, name)
+        if "languages" in present:
+            changes["languages"] = _union(self.languages, update.languages)
+        if "interests" in present:
+            changes["interests"] = _union(self.interests, update.interests)
+        if "skills" in present:
+            changes["skills"] = merge_skills(self.skills, update.skills)
+        if "contributions" in present:
+            changes["contributions"] = merge_contributions(self.contributions, update.contributions)
+        if update.extra:
+            changes["extra"] = {**self.extra, **update.extra}
+        return replace(self, **changes)
+
+
+def merge_skills(old: Iterable[Skill], new: Iterable[Skill]) -> tuple[Skill, ...]:
+    """Skills of both, one per normalised name; a new level replaces the old one."""
+    merged: dict[str, Skill] = {skill.key: skill for skill in old}
+    for skill in new:
+        previous = merged.get(skill.key)
+        if previous is None:
+            merged[skill.key] = skill
+        else:
+            level = skill.level if skill.level is not None else previous.level
+            merged[skill.key] = Skill(previous.name, level, {**previous.extra, **skill.extra})
+    return tuple(merged.values())
+
+
+def merge_contributions(
+    old: Iterable[Contribution], new: Iterable[Contribution]
+) -> tuple[Contribution, ...]:
+    """Contributions of both; the same piece of evidence (same url, or same kind+title+date) once."""
+    merged: dict[tuple[str, ...], Contribution] = {c.key: c for c in old}
+    for contribution in new:
+        merged[contribution.key] = contribution
+    return tuple(merged.values())
+
+
+def _union(old: Iterable[str], new: Iterable[str]) -> tuple[str, ...]:
+    seen: dict[str, str] = {}
+    for value in (*old, *new):
+        seen.setdefault(normalise_key(value), value)
+    return tuple(seen.values())
+
+
+def normalise_key(text: str) -> str:
+    """Case-, accent- and spacing-insensitive form of a short label, for de-duplication."""
+    folded = unicodedata.normalize("NFKD", text).casefold()
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return " ".join(re.sub(r"[\s_\-]+", " ", folded).split())
+
+
+def slugify(text: str) -> str:
+    """`Sanne de Vries` -> `sanne-de-vries`; ASCII, lower case, hyphens."""
+    folded = unicodedata.normalize("NFKD", text).casefold()
+    ascii_text = folded.encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+
+
+def derive_id(*, name: str, email: str | None) -> str:
+    """A stable id: from the email if there is one, else from the name."""
+    source = email.strip().casefold() if email else name
+    slug = slugify(source)
+    if slug:
+        return slug
+    return "p-" + hashlib.sha256(source.encode("utf-8")).hexdigest()[:12]
+
+
+def parse_skill(value: object) -> Skill:
+    """A skill from `"name"`, `"name:5"` or `{"name": …, "level": …}`."""
+    if isinstance(value, str):
+        name, level = split_level(value)
+        return Skill(_text(name, "skill name"), level)
+    if isinstance(value, Mapping):
+        name = value.get("name")
+        if not isinstance(name, str):
+            raise RecordError("a skill needs a text 'name'")
+        level = value.get("level")
+        if level is not None:
+            level = _level(level)
+        extra = {k: v for k, v in value.items() if k not in ("name", "level")}
+        return Skill(_text(name, "skill name"), level, extra)
+    raise RecordError(f"a skill must be text or an object, not {_type_name(value)}")
+
+
+def split_level(text: str) -> tuple[str, int | None]:
+    """`crowdfunding:5` -> (`crowdfunding`, 5); text without a trailing level keeps level None."""
+    match = re.fullmatch(r"\s*(.*?)\s*:\s*(\d+)\s*", text)
+    if match is None:
+        return text.strip(), None
+    return match.group(1), _level(int(match.group(2)))
+
+
+def _level(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise RecordError(f"a skill level must be a whole number from 1 to 5, not {value!r}")
+    if not MIN_LEVEL <= value <= MAX_LEVEL:
+        raise RecordError(f"a skill level must be from 1 to 5, not {value}")
+    return value
+
+
+def parse_contribution(value: object) -> Contribution:
+    """A contribution from an object with kind/title/url/date/tags/text, or a bare title."""
+    if isinstance(value, str):
+        return Contribution(title=_text(value, "contribution title"))
+    if not isinstance(value, Mapping):
+        raise RecordError(f"a contribution must be an object, not {_type_name(value)}")
+    fields: dict[str, Any] = {}
+    for name in ("kind", "title", "text"):
+        raw = value.get(name)
+        if raw is not None:
+            fields[name] = _text(raw, f"contribution {name}", allow_empty=True)
+    url = value.get("url")
+    if url is not None:
+        fields["url"] = _text(url, "contribution url", allow_empty=True) or None
+    raw_date = value.get("date")
+    if raw_date is not None and raw_date != "":
+        fields["date"] = parse_date(raw_date)
+    tags = value.get("tags")
+    if tags is not None:
+        fields["tags"] = tuple(_string_list(tags, "contribution tags"))
+    if not fields.get("title") and not fields.get("text"):
+        raise RecordError("a contribution needs a 'title' or a 'text'")
+    extra = {k: v for k, v in value.items() if k not in CONTRIBUTION_FIELDS}
+    return Contribution(**fields, extra=extra)
+
+
+def parse_date(value: object) -> str:
+    """A `YYYY-MM-DD` date that exists in the calendar."""
+    if not isinstance(value, str) or not _DATE_RE.match(value.strip()):
+        raise RecordError(f"a date must be written YYYY-MM-DD, not {value!r}")
+    try:
+        date.fromisoformat(value.strip())
+    except ValueError:
+        raise RecordError(f"{value!r} is not a date in the calendar") from None
+    return value.strip()
+
+
+def profile_from_record(record: object) -> tuple[Profile, frozenset[str]]:
+    """Validate one record of the exchange format; returns the profile and the fields it carried."""
+    if not isinstance(record, Mapping):
+        raise RecordError(f"a person must be an object, not {_type_name(record)}")
+    for key in record:
+        if not isinstance(key, str):
+            raise RecordError(f"field names must be text, not {key!r}")
+    present = frozenset(k for k, v in record.items() if k in KNOWN_FIELDS and v is not None)
+    raw_name = record.get("name")
+    if raw_name is None or (isinstance(raw_name, str) and not raw_name.strip()):
+        raise RecordError("'name' is required")
+    name = _text(raw_name, "name")
+    fields: dict[str, Any] = {"name": name}
+    for key in SCALAR_FIELDS:
+        raw = record.get(key)
+        if raw is not None:
+            fields[key] = _text(raw, key, allow_empty=True) or None
+    if fields.get("email") is not None and "@" not in fields["email"]:
+        raise RecordError(f"'email' is not an email address: {fields['email']!r}")
+    for key in LIST_FIELDS:
+        raw = record.get(key)
+        if raw is not None:
+            fields[key] = tuple(_string_list(raw, key))
+    raw_skills = record.get("skills")
+    if raw_skills is not None:
+        fields["skills"] = merge_skills((), (parse_skill(s) for s in _list(raw_skills, "skills")))
+    raw_contributions = record.get("contributions")
+    if raw_contributions is not None:
+        fields["contributions"] = merge_contributions(
+            (), (parse_contribution(c) for c in _list(raw_contributions, "contributions"))
+        )
+    available = record.get("available")
+    if available is not None:
+        if not isinstance(available, bool):
+            raise RecordError(f"'available' must be true or false, not {available!r}")
+        fields["available"] = available
+    raw_id = record.get("id")
+    if raw_id is not None:
+        person_id = _text(raw_id, "id")
+        if not person_id:
+            raise RecordError("'id' must not be empty")
+        fields["id"] = person_id
+    else:
+        fields["id"] = derive_id(name=name, email=fields.get("email"))
+    fields["extra"] = {k: v for k, v in record.items() if k not in KNOWN_FIELDS}
+    return Profile(**fields), present
+
+
+def _text(value: object, what: str, *, allow_empty: bool = False) -> str:
+    if not isinstance(value, str):
+        raise RecordError(f"'{what}' must be text, not {_type_name(value)}")
+    if len(value) > MAX_TEXT_LENGTH:
+        raise RecordError(f"'{what}' is longer than {MAX_TEXT_LENGTH:,} characters")
+    if _CONTROL_RE.search(value):
+        raise RecordError(f"'{what}' contains control characters")
+    text = value.strip()
+    if not text and not allow_empty:
+        raise RecordError(f"'{what}' must not be empty")
+    return text
+
+
+def _list(value: object, what: str) -> list[object]:
+    if not isinstance(value, list):
+        raise RecordError(f"'{what}' must be a list, not {_type_name(value)}")
+    return value
+
+
+def _string_list(value: object, what: str) -> list[str]:
+    items = _list(value, what)
+    return [t for t in (_text(item, what, allow_empty=True) for item in items) if t]
+
+
+def _type_name(value: object) -> str:
+    names = {dict: "an object", list: "a list", str: "text", bool: "true/false", type(None): "null"}
+    for kind, label in names.items():
+        if isinstance(value, kind):
+            return label
+    return "a number" if isinstance(value, (int, float)) else type(value).__name__

@@ -1,0 +1,248 @@
+"""Rendering: Rich tables and panels for people, plain JSON for scripts.
+
+Text that comes from the directory is never read as Rich markup and loses its control
+characters before it reaches a terminal, so a name like `[bold]x` or one with ANSI escapes
+prints literally.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from .directory import ImportReport
+from .models import Profile
+from .search import Answer, Evidence, Match
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean(text: str) -> str:
+    """Data text made safe for a terminal: control characters (ANSI escapes) removed."""
+    return _CONTROL.sub("", text)
+
+
+def data_console() -> Console:
+    return Console(highlight=False, soft_wrap=False)
+
+
+def message_console() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def print_json(data: Any) -> None:
+    """JSON on stdout: the same bytes whether or not stdout is a terminal."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.flush()
+
+
+def say(message: str, *, style: str | None = None) -> None:
+    """A message for the person at the terminal, on stderr."""
+    message_console().print(Text(clean(message), style=style or ""))
+
+
+def print_lines(lines: Sequence[str]) -> None:
+    """Plain data lines on stdout, never read as markup."""
+    console = data_console()
+    for line in lines:
+        console.print(Text(clean(line)))
+
+
+# --- ask ---------------------------------------------------------------------------------
+
+
+def evidence_json(evidence: Evidence, *, explain: bool) -> dict[str, Any]:
+    data: dict[str, Any] = {"source": evidence.source}
+    if evidence.kind:
+        data["kind"] = evidence.kind
+    data["text"] = evidence.text
+    if evidence.level is not None:
+        data["level"] = evidence.level
+    if evidence.date:
+        data["date"] = evidence.date
+    if evidence.url:
+        data["url"] = evidence.url
+    data["score"] = evidence.score
+    if explain:
+        data["points"] = round(evidence.points, 4)
+        data["matches"] = [
+            {"query": hit.concept, "term": hit.term, "how": hit.how, "points": round(hit.points, 4)}
+            for hit in evidence.hits
+        ]
+    return data
+
+
+def match_json(match: Match, *, explain: bool) -> dict[str, Any]:
+    person = match.profile
+    data: dict[str, Any] = {
+        "rank": match.rank,
+        "id": person.id,
+        "name": person.name,
+        "email": person.email,
+        "title": person.title,
+        "team": person.team,
+        "score": match.score,
+        "evidence": [evidence_json(e, explain=explain) for e in match.evidence],
+    }
+    if not person.available:
+        data["available"] = False
+    if explain:
+        data["explanation"] = {
+            "evidence_matched": match.evidence_count,
+            "evidence_sum": round(match.summed, 4),
+            "coverage": round(match.coverage, 4),
+            "raw_score": round(match.raw, 4),
+        }
+    return data
+
+
+def answer_json(answer: Answer, *, explain: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "query": answer.query,
+        "results": [match_json(m, explain=explain) for m in answer.results],
+    }
+    if explain:
+        data["concepts"] = [
+            {"query": c.label,
+             "alternatives": [{"how": a.how, "terms": [[x.term for x in s.candidates] for s in a.slots]}
+                              for a in c.alternatives]}
+            for c in answer.concepts
+        ]
+    return data
+
+
+def _evidence_line(evidence: Evidence) -> Text:
+    line = Text()
+    if evidence.source == "skill":
+        label = "skill" + (f" {evidence.level}/5" if evidence.level else "")
+    elif evidence.source == "contribution":
+        label = evidence.kind or "contribution"
+    else:
+        label = "role"
+    line.append(f"{label}: ", style="dim")
+    line.append(clean(evidence.text))
+    if evidence.date:
+        line.append(f" ({evidence.date})", style="dim")
+    return line
+
+
+def render_answer(answer: Answer, *, explain: bool = False) -> None:
+    console = data_console()
+    if not answer.results:
+        say(f"Nobody in the directory matches {answer.query!r}.")
+        return
+    table = Table(title=Text(f"Who to ask about: {clean(answer.query)}"), show_lines=True)
+    table.add_column("#", justify="right")
+    table.add_column("Person")
+    table.add_column("Score", justify="right")
+    table.add_column("Why", ratio=2)
+    table.add_column("Contact", overflow="fold")
+    for match in answer.results:
+        person = match.profile
+        who = Text(clean(person.name), style="bold")
+        role = " · ".join(clean(p) for p in (person.title, person.team) if p)
+        if role:
+            who.append("\n" + role, style="dim")
+        if not person.available:
+            who.append("\n(not available)", style="yellow")
+        why = Text("\n").join(_evidence_line(e) for e in match.evidence[:3])
+        if match.evidence_count > 3:
+            why.append(f"\n+{match.evidence_count - 3} more", style="dim")
+        table.add_row(str(match.rank), who, f"{match.score:.1f}", why, clean(person.email or ""))
+    console.print(table)
+    if explain:
+        _render_explanation(console, answer)
+
+
+def _render_explanation(console: Console, answer: Answer) -> None:
+    console.print(Text("\nHow the scores were built", style="bold"))
+    for concept in answer.concepts:
+        ways = "; ".join(
+            f"{alt.how}: " + " + ".join("/".join(c.term for c in slot.candidates[:4]) for slot in alt.slots)
+            for alt in concept.alternatives
+        )
+        console.print(Text(f"  '{clean(concept.label)}' looks for {clean(ways)}"))
+    for match in answer.results:
+        console.print(Text(f"\n{match.rank}. {clean(match.profile.name)}: score {match.score:.1f}",
+                           style="bold"))
+        for evidence in match.evidence:
+            console.print(Text("   ").append(_evidence_line(evidence))
+                          .append(f"  {evidence.points:.2f} points", style="dim"))
+            for hit in evidence.hits:
+                console.print(Text(
+                    f"      '{clean(hit.concept)}' ~ '{clean(hit.term)}' ({hit.how}): {hit.points:.2f}",
+                    style="dim"))
+        console.print(Text(
+            f"   {match.evidence_count} pieces of evidence, summed with diminishing returns "
+            f"(n-th x n^-{answer.further_evidence:g}) = {match.summed:.2f}; "
+            f"covers {match.coverage:.0%} of the question; raw score {match.raw:.2f}"))
+
+
+# --- people ------------------------------------------------------------------------------
+
+
+def render_people(people: Sequence[Profile]) -> None:
+    if not people:
+        say("The directory is empty. Add people with `expertfind import FILE` or `expertfind add`.")
+        return
+    table = Table(title=f"{len(people)} people")
+    for column in ("id", "name", "title", "team", "skills", "contributions"):
+        table.add_column(column)
+    for person in people:
+        name = Text(clean(person.name))
+        if not person.available:
+            name.append(" (not available)", style="yellow")
+        table.add_row(Text(clean(person.id)), name, Text(clean(person.title or "")),
+                      Text(clean(person.team or "")), str(len(person.skills)),
+                      str(len(person.contributions)))
+    data_console().print(table)
+
+
+def render_profile(person: Profile) -> None:
+    console = data_console()
+    head = Text(clean(person.name), style="bold")
+    head.append(f"  ({clean(person.id)})", style="dim")
+    console.print(head)
+    for label, value in (("title", person.title), ("team", person.team),
+                         ("location", person.location), ("email", person.email)):
+        if value:
+            console.print(Text(f"  {label}: ", style="dim").append(clean(value)))
+    if person.languages:
+        console.print(Text("  languages: ", style="dim").append(clean(", ".join(person.languages))))
+    if not person.available:
+        console.print(Text("  not available for questions", style="yellow"))
+    if person.skills:
+        console.print(Text("Skills", style="bold"))
+        for skill in person.skills:
+            level = f" {'●' * skill.level}{'○' * (5 - skill.level)}" if skill.level else ""
+            console.print(Text(f"  {clean(skill.name)}{level}"))
+    if person.interests:
+        console.print(Text("Wants to learn", style="bold"))
+        console.print(Text("  " + clean(", ".join(person.interests))))
+    if person.contributions:
+        console.print(Text("Contributions", style="bold"))
+        for c in person.contributions:
+            line = Text(f"  {clean(c.kind or 'contribution')}: ", style="dim")
+            line.append(clean(c.title or c.text[:100]))
+            if c.date:
+                line.append(f" ({c.date})", style="dim")
+            console.print(line)
+
+
+def report_import(report: ImportReport, *, dry_run: bool) -> None:
+    people = len(report.changes)
+    summary = (f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged")
+    if dry_run:
+        for change in report.changes:
+            if change.action != "unchanged":
+                say(f"  would be {change.action}: {change.profile.id} ({change.position})")
+        say(f"Dry run: {people} records read; {summary}. Nothing was written.")
+    else:
+        say(f"Imported {people} records: {summary}.")

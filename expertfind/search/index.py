@@ -1,0 +1,144 @@
+"""The search index: every piece of evidence in the directory, broken into fields and terms.
+
+An evidence item is one declared skill, one contribution, or a person's role (job title and
+team). Each keeps its terms per field, so scoring can weigh a skill above a tag, a tag above
+a title and a title above body text. Interests are not indexed: they are not expertise.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from ..models import Profile
+from .text import stems, terms
+
+SKILL, CONTRIBUTION, ROLE = "skill", "contribution", "role"
+FIELDS = ("skill", "tags", "title", "text", "role")
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    """One piece of evidence of one person: `ref` is its position in the profile's list."""
+
+    person: int
+    source: str
+    ref: int
+    weight: float
+    lengths: dict[str, int]
+
+
+@dataclass
+class SearchIndex:
+    """Inverted index over evidence items, with the vocabulary's stems for matching."""
+
+    people: list[Profile]
+    items: list[EvidenceItem] = field(default_factory=list)
+    postings: dict[str, list[tuple[int, dict[str, int]]]] = field(default_factory=dict)
+    average_length: dict[str, float] = field(default_factory=dict)
+    by_stem: dict[str, set[str]] = field(default_factory=dict)
+    items_per_person: list[int] = field(default_factory=list)
+
+    def item_count(self, person: int) -> int:
+        """How many pieces of evidence a person has."""
+        return self.items_per_person[person]
+
+    def document_frequency(self, term: str) -> int:
+        return len(self.postings.get(term, ()))
+
+    def idf(self, term: str) -> float:
+        """BM25's inverse document frequency, never negative."""
+        n = len(self.items)
+        df = self.document_frequency(term)
+        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+    def stem_variants(self, term: str) -> set[str]:
+        """Vocabulary terms that share an English or Dutch stem with `term`."""
+        english, dutch = stems(term)
+        return self.by_stem.get("en:" + english, set()) | self.by_stem.get("nl:" + dutch, set())
+
+
+@dataclass(frozen=True)
+class IndexSettings:
+    """What decides the weight of a piece of evidence before any query is asked."""
+
+    half_life_years: float = 3.0
+    as_of: date | None = None
+    """Age is measured from this day; by default from the newest contribution in the directory."""
+    level_weights: tuple[float, ...] = (0.6, 0.25, 0.45, 0.65, 0.85, 1.0)  # unknown, 1..5
+    skill_weight: float = 6.0
+    """A declared skill against one contribution: how many contributions it is worth."""
+    role_weight: float = 0.5
+
+
+def build_index(people: Sequence[Profile], settings: IndexSettings | None = None) -> SearchIndex:
+    """Index every skill, contribution and role of `people`."""
+    settings = settings or IndexSettings()
+    today = settings.as_of or newest_evidence(people) or date.today()
+    index = SearchIndex(people=list(people))
+    postings: dict[str, list[tuple[int, dict[str, int]]]] = defaultdict(list)
+    totals: Counter[str] = Counter()
+    counts: Counter[str] = Counter()
+
+    def add(person: int, source: str, ref: int, weight: float, fields: dict[str, str]) -> None:
+        per_field = {name: Counter(terms(text)) for name, text in fields.items() if text}
+        per_field = {name: bag for name, bag in per_field.items() if bag}
+        if not per_field:
+            return
+        item_id = len(index.items)
+        lengths = {name: sum(bag.values()) for name, bag in per_field.items()}
+        index.items.append(EvidenceItem(person, source, ref, weight, lengths))
+        for name, length in lengths.items():
+            totals[name] += length
+            counts[name] += 1
+        term_fields: dict[str, dict[str, int]] = defaultdict(dict)
+        for name, bag in per_field.items():
+            for term, tf in bag.items():
+                term_fields[term][name] = tf
+        for term, tfs in term_fields.items():
+            postings[term].append((item_id, tfs))
+
+    for person_number, profile in enumerate(index.people):
+        for ref, skill in enumerate(profile.skills):
+            level = settings.skill_weight * settings.level_weights[skill.level or 0]
+            add(person_number, SKILL, ref, level, {"skill": skill.name})
+        for ref, contribution in enumerate(profile.contributions):
+            decay = recency(contribution.date, today, settings.half_life_years)
+            add(person_number, CONTRIBUTION, ref, decay, {
+                "tags": " ".join(contribution.tags),
+                "title": contribution.title,
+                "text": contribution.text,
+            })
+        role = " ".join(part for part in (profile.title, profile.team) if part)
+        add(person_number, ROLE, 0, settings.role_weight, {"role": role})
+
+    index.items_per_person = [0] * len(index.people)
+    for item in index.items:
+        index.items_per_person[item.person] += 1
+    index.postings = dict(postings)
+    index.average_length = {name: totals[name] / counts[name] for name in counts}
+    by_stem: dict[str, set[str]] = defaultdict(set)
+    for term in index.postings:
+        english, dutch = stems(term)
+        by_stem["en:" + english].add(term)
+        by_stem["nl:" + dutch].add(term)
+    index.by_stem = dict(by_stem)
+    return index
+
+
+def newest_evidence(people: Sequence[Profile]) -> date | None:
+    """The date of the newest contribution: evidence fades relative to it, so an archived
+    directory keeps the balance between skills and contributions that it had when it was live."""
+    newest = max((c.date for p in people for c in p.contributions if c.date), default=None)
+    return date.fromisoformat(newest) if newest else None
+
+
+def recency(when: str | None, today: date, half_life_years: float) -> float:
+    """1.0 for evidence from today, halving every `half_life_years`; undated evidence counts fully."""
+    if not when or half_life_years <= 0:
+        return 1.0
+    age_days = max(0, (today - date.fromisoformat(when)).days)
+    return float(0.5 ** (age_days / (365.25 * half_life_years)))

@@ -1,0 +1,225 @@
+"""From a question to concepts: what to look for in the index, and how each term may match.
+
+A concept is one thing the question asks about ("kennismanagement", "change management",
+"crowdfunding"). It has alternatives (the words as typed, a synonym, a compound written apart
+or together); an alternative is a conjunction of slots, and a slot is a set of vocabulary terms
+that count for one query word: the word itself, its stem variants, or its typo neighbours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from .index import SearchIndex
+from .synonyms import SynonymTable
+from .text import question_words, stop_words, terms, tokenize
+
+EXACT, STEM, FUZZY, SYNONYM, COMPOUND = "exact", "stem", "fuzzy", "synonym", "compound"
+MIN_COMPOUND_PART = 3
+MAX_FUZZY_CANDIDATES = 3
+
+
+@dataclass(frozen=True)
+class MatchWeights:
+    """How much a match of each kind is worth, relative to the exact word."""
+
+    stem: float = 0.9
+    fuzzy_one_edit: float = 0.75
+    fuzzy_two_edits: float = 0.55
+    synonym: float = 0.85
+    compound: float = 0.85
+
+
+@dataclass(frozen=True)
+class Candidate:
+    term: str
+    weight: float
+    how: str
+
+
+@dataclass(frozen=True)
+class Slot:
+    word: str
+    candidates: tuple[Candidate, ...]
+
+
+@dataclass(frozen=True)
+class Alternative:
+    slots: tuple[Slot, ...]
+    weight: float
+    how: str
+
+
+@dataclass(frozen=True)
+class Concept:
+    label: str
+    alternatives: tuple[Alternative, ...]
+
+
+def max_edits(word: str) -> int:
+    """Typos tolerated in a word: none in short words, so `Java` never becomes `JavaScript`."""
+    if len(word) >= 9:
+        return 2
+    if len(word) >= 5:
+        return 1
+    return 0
+
+
+class QueryAnalyzer:
+    """Turns question text into concepts against one index's vocabulary."""
+
+    def __init__(
+        self, index: SearchIndex, synonyms: SynonymTable, weights: MatchWeights | None = None
+    ) -> None:
+        self.index = index
+        self.synonyms = synonyms
+        self.weights = weights or MatchWeights()
+        self._vocabulary: list[str] | None = None
+
+    def analyse(self, question: str) -> list[Concept]:
+        tokens = tokenize(question)
+        ignored = stop_words() | question_words()
+        concepts: list[Concept] = []
+        singles: list[tuple[int, str]] = []
+        position = 0
+        while position < len(tokens):
+            span, equivalents = self._synonym_span(tokens, position)
+            if span and equivalents:
+                concept = self._synonym_concept(tokens[position : position + span], equivalents)
+                if concept is not None:
+                    concepts.append(concept)
+                position += span
+                continue
+            token = tokens[position]
+            if token not in ignored:
+                singles.append((position, token))
+            position += 1
+        concepts.extend(self._word_concepts(singles))
+        return concepts
+
+    def _synonym_span(self, tokens: Sequence[str], start: int) -> tuple[int, list[str]]:
+        ignored = stop_words() | question_words()
+        longest = min(self.synonyms.longest, len(tokens) - start)
+        for length in range(longest, 0, -1):
+            span = tokens[start : start + length]
+            if all(token in ignored for token in span) or span[0] in ignored:
+                continue
+            equivalents = self.synonyms.equivalents(span)
+            if equivalents:
+                return length, equivalents
+        return 0, []
+
+    def _synonym_concept(self, span: Sequence[str], equivalents: list[str]) -> Concept | None:
+        label = " ".join(span)
+        alternatives = []
+        own = self._alternative(terms(label), 1.0, EXACT, fuzzy=True)
+        if own is not None:
+            alternatives.append(own)
+        for phrase in equivalents:
+            alternative = self._alternative(terms(phrase), self.weights.synonym, SYNONYM)
+            if alternative is not None:
+                alternatives.append(alternative)
+        return Concept(label, tuple(alternatives)) if alternatives else None
+
+    def _word_concepts(self, singles: list[tuple[int, str]]) -> list[Concept]:
+        concepts: list[Concept] = []
+        number = 0
+        while number < len(singles):
+            position, word = singles[number]
+            if number + 1 < len(singles) and singles[number + 1][0] == position + 1:
+                joined = self._joined(word, singles[number + 1][1])
+                if joined is not None:
+                    concepts.append(joined)
+                    number += 2
+                    continue
+            concept = self._word_concept(word)
+            if concept is not None:
+                concepts.append(concept)
+            number += 1
+        return concepts
+
+    def _joined(self, first: str, second: str) -> Concept | None:
+        """`kennis management` also finds `kennismanagement`."""
+        for glue in ("", "s", "-"):
+            compound = first + glue + second
+            if compound in self.index.postings:
+                alternatives = [
+                    Alternative((self._slot(compound, fuzzy=False),), self.weights.compound, COMPOUND)
+                ]
+                apart = self._alternative([first, second], 1.0, EXACT, fuzzy=True)
+                if apart is not None:
+                    alternatives.insert(0, apart)
+                return Concept(f"{first} {second}", tuple(alternatives))
+        return None
+
+    def _word_concept(self, word: str) -> Concept | None:
+        alternatives = []
+        own = self._alternative([word], 1.0, EXACT, fuzzy=True)
+        if own is not None:
+            alternatives.append(own)
+        parts = self._split_compound(word)
+        if parts is not None:
+            split = self._alternative(list(parts), self.weights.compound, COMPOUND)
+            if split is not None:
+                alternatives.append(split)
+        return Concept(word, tuple(alternatives)) if alternatives else None
+
+    def _split_compound(self, word: str) -> tuple[str, str] | None:
+        """`kennismanagement` -> (`kennis`, `management`) when both parts are in the vocabulary."""
+        if not word.isalpha() or len(word) < 2 * MIN_COMPOUND_PART + 1:
+            return None
+        vocabulary = self.index.postings
+        best: tuple[str, str] | None = None
+        for cut in range(MIN_COMPOUND_PART, len(word) - MIN_COMPOUND_PART + 1):
+            head, tail = word[:cut], word[cut:]
+            if tail not in vocabulary or len(tail) < MIN_COMPOUND_PART + 1:
+                continue
+            if head not in vocabulary:
+                linked = head[:-1] if head.endswith(("s", "e")) else ""
+                if len(linked) < MIN_COMPOUND_PART or linked not in vocabulary:
+                    continue
+                head = linked
+            if best is None or min(len(head), len(tail)) > min(map(len, best)):
+                best = (head, tail)
+        return best
+
+    def _alternative(
+        self, words: Sequence[str], weight: float, how: str, *, fuzzy: bool = False
+    ) -> Alternative | None:
+        if not words:
+            return None
+        slots = tuple(self._slot(word, fuzzy=fuzzy) for word in words)
+        if any(not slot.candidates for slot in slots):
+            return None
+        return Alternative(slots, weight, how)
+
+    def _slot(self, word: str, *, fuzzy: bool) -> Slot:
+        candidates: dict[str, Candidate] = {}
+        if word in self.index.postings:
+            candidates[word] = Candidate(word, 1.0, EXACT)
+        for variant in sorted(self.index.stem_variants(word)):
+            candidates.setdefault(variant, Candidate(variant, self.weights.stem, STEM))
+        if fuzzy and word not in self.index.postings:
+            for term, edits in self._typo_neighbours(word):
+                weight = self.weights.fuzzy_one_edit if edits <= 1 else self.weights.fuzzy_two_edits
+                candidates.setdefault(term, Candidate(term, weight, FUZZY))
+        return Slot(word, tuple(candidates.values()))
+
+    def _typo_neighbours(self, word: str) -> list[tuple[str, int]]:
+        edits = max_edits(word)
+        if edits == 0 or not word.isalpha():
+            return []
+        if self._vocabulary is None:
+            self._vocabulary = [t for t in self.index.postings if t.isalpha()]
+        found = process.extract(
+            word, self._vocabulary, scorer=OSA.distance, score_cutoff=edits, limit=None
+        )
+        ranked = sorted(
+            ((term, int(distance)) for term, distance, _ in found if distance > 0),
+            key=lambda pair: (pair[1], -self.index.document_frequency(pair[0]), pair[0]),
+        )
+        return ranked[:MAX_FUZZY_CANDIDATES]

@@ -1,0 +1,182 @@
+"""Scoring people: field-weighted BM25 per piece of evidence, summed per person with
+diminishing returns, and scaled by how much of the question the person covers.
+
+Pure and deterministic: the same index and question always give the same ranking.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from .index import EvidenceItem, SearchIndex
+from .query import Concept
+
+DEFAULT_FIELD_WEIGHTS: Mapping[str, float] = {
+    "skill": 3.0, "tags": 2.0, "title": 1.5, "text": 1.0, "role": 1.5,
+}
+DISPLAY_SCALE = 15.0
+DEFAULT_LENGTH_NORMALISATION: Mapping[str, float] = {
+    "skill": 0.0, "role": 0.0, "tags": 0.3, "title": 0.5, "text": 0.75,
+}
+
+
+@dataclass(frozen=True)
+class ScoringSettings:
+    """The knobs of the ranking model; the defaults are what `ask` uses."""
+
+    k1: float = 1.2
+    field_weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_FIELD_WEIGHTS))
+    length_normalisation: Mapping[str, float] = field(
+        default_factory=lambda: dict(DEFAULT_LENGTH_NORMALISATION)
+    )
+    further_evidence: float = 0.5
+    """Diminishing returns: the n-th best piece of evidence of a person counts n ** -further_evidence."""
+    activity_prior: float = 0.25
+    """Weight of how much a person has contributed at all, on or off the topic."""
+    focus_exponent: float = 0.0
+    """Weight of how much of a person's evidence is about the question (specialists over generalists)."""
+    coverage_exponent: float = 1.0
+    """How hard a person is punished for matching only part of the question."""
+
+
+@dataclass(frozen=True)
+class TermHit:
+    """One concept of the question found in one piece of evidence."""
+
+    concept: str
+    term: str
+    how: str
+    quality: float
+    points: float
+
+
+@dataclass
+class ItemScore:
+    item: int
+    points: float = 0.0
+    hits: list[TermHit] = field(default_factory=list)
+
+
+@dataclass
+class PersonScore:
+    person: int
+    raw: float
+    coverage: float
+    evidence: list[ItemScore]
+    summed: float
+
+
+def score_people(
+    index: SearchIndex, concepts: list[Concept], settings: ScoringSettings
+) -> list[PersonScore]:
+    """Every person with any matching evidence, best first; ties broken by name then id."""
+    importance = {c.label: concept_importance(index, c) for c in concepts}
+    total_importance = sum(importance.values()) or 1.0
+    items: dict[int, ItemScore] = {}
+    for concept in concepts:
+        for item_id, hit in _concept_hits(index, concept, settings).items():
+            scored = items.setdefault(item_id, ItemScore(item_id))
+            scored.points += hit.points
+            scored.hits.append(hit)
+
+    by_person: dict[int, list[ItemScore]] = defaultdict(list)
+    for scored in items.values():
+        by_person[index.items[scored.item].person].append(scored)
+
+    results = []
+    for person, evidence in by_person.items():
+        evidence.sort(key=lambda s: (-s.points, s.item))
+        summed = sum(s.points * (rank ** -settings.further_evidence)
+                     for rank, s in enumerate(evidence, start=1))
+        matched = {hit.concept for s in evidence for hit in s.hits}
+        coverage = sum(importance[label] for label in matched) / total_importance
+        raw = summed * coverage**settings.coverage_exponent
+        if settings.focus_exponent:
+            focus = len(evidence) / index.item_count(person)
+            raw *= focus**settings.focus_exponent
+        if settings.activity_prior:
+            activity = len(index.people[person].contributions)
+            raw *= (1.0 + activity) ** settings.activity_prior
+        results.append(PersonScore(person, raw, coverage, evidence, summed))
+    people = index.people
+    results.sort(key=lambda r: (-r.raw, people[r.person].name.casefold(), people[r.person].id))
+    return results
+
+
+def concept_importance(index: SearchIndex, concept: Concept) -> float:
+    """How much a concept weighs in the question: the IDF of its best way of matching."""
+    return max(
+        (sum(max(index.idf(c.term) for c in slot.candidates) for slot in alt.slots)
+         / len(alt.slots) for alt in concept.alternatives),
+        default=0.0,
+    )
+
+
+def evidence_quality(hits: list[TermHit], importance: Mapping[str, float]) -> float:
+    """0..1: how much of the question a piece of evidence covers, and how exactly."""
+    total = sum(importance.values())
+    if total <= 0:
+        return 0.0
+    return sum(importance.get(h.concept, 0.0) * h.quality for h in hits) / total
+
+
+def _concept_hits(
+    index: SearchIndex, concept: Concept, settings: ScoringSettings
+) -> dict[int, TermHit]:
+    best: dict[int, TermHit] = {}
+    for alternative in concept.alternatives:
+        slot_hits: list[dict[int, tuple[float, str, str, float]]] = []
+        for slot in alternative.slots:
+            per_item: dict[int, tuple[float, str, str, float]] = {}
+            for candidate in slot.candidates:
+                idf = index.idf(candidate.term)
+                for item_id, tfs in index.postings.get(candidate.term, ()):
+                    item = index.items[item_id]
+                    points = candidate.weight * idf * _saturated_tf(index, item, tfs, settings)
+                    if points > per_item.get(item_id, (0.0,))[0]:
+                        per_item[item_id] = (points, candidate.term, candidate.how,
+                                             candidate.weight)
+            slot_hits.append(per_item)
+        common = set(slot_hits[0])
+        for per_item in slot_hits[1:]:
+            common &= per_item.keys()
+        for item_id in common:
+            parts = [per_item[item_id] for per_item in slot_hits]
+            weight = index.items[item_id].weight
+            points = alternative.weight * weight * sum(p[0] for p in parts)
+            if item_id not in best or points > best[item_id].points:
+                how = alternative.how if alternative.how != "exact" else _weakest(parts)
+                quality = alternative.weight * min(p[3] for p in parts)
+                best[item_id] = TermHit(
+                    concept.label, " ".join(p[1] for p in parts), how, quality, points
+                )
+    return best
+
+
+def _weakest(parts: list[tuple[float, str, str, float]]) -> str:
+    return min(parts, key=lambda p: p[3])[2]
+
+
+def _saturated_tf(
+    index: SearchIndex, item: EvidenceItem, tfs: Mapping[str, int], settings: ScoringSettings
+) -> float:
+    """BM25F: field-weighted, length-normalised term frequency, saturated by k1."""
+    weighted = 0.0
+    for name, tf in tfs.items():
+        b = settings.length_normalisation.get(name, 0.75)
+        average = index.average_length.get(name, 1.0) or 1.0
+        norm = 1.0 - b + b * item.lengths[name] / average
+        weighted += settings.field_weights.get(name, 1.0) * tf / norm
+    return weighted * (settings.k1 + 1.0) / (weighted + settings.k1)
+
+
+def display_score(raw: float, concepts_importance: float) -> float:
+    """A 0..100 score that grows with the evidence and never reaches 100: 50 is about a
+    go-to expert's declared skill plus a few on-topic contributions."""
+    if raw <= 0:
+        return 0.0
+    scale = DISPLAY_SCALE * max(concepts_importance, 1e-9)
+    return round(100.0 * raw / (raw + scale), 1)

@@ -1,0 +1,82 @@
+"""One text pipeline for the index and the query: fold, tokenise, drop stop words, stem.
+
+Folding removes case and accents (`Zoë` -> `zoe`); tokens keep the characters that make
+technical terms (`c++`, `c#`, `ci/cd`, `co2`, `node.js`); stemming uses the Snowball stemmers
+for English and Dutch, since a term can be in either language.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from importlib import resources
+
+import snowballstemmer
+
+_SPECIAL_LETTERS = str.maketrans(
+    {"ß": "ss", "ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"}
+)
+_APOSTROPHES = re.compile(r"(?<=\w)['’`´](?=\w)")
+_TOKEN = re.compile(r"[a-z0-9]+(?:[+#]+|(?:[./&][a-z0-9]+)+)?")
+_EN_STEMMER = snowballstemmer.stemmer("english")
+_NL_STEMMER = snowballstemmer.stemmer("dutch")
+MIN_STEM_LENGTH = 3
+
+
+def fold(text: str) -> str:
+    """Lower case without accents; apostrophes inside words are dropped (`Grover's` -> `grovers`)."""
+    decomposed = unicodedata.normalize("NFKD", text).casefold().translate(_SPECIAL_LETTERS)
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _APOSTROPHES.sub("", plain)
+
+
+def tokenize(text: str) -> list[str]:
+    """All tokens of `text`, folded, in order, stop words included."""
+    return _TOKEN.findall(fold(text))
+
+
+def _word_list(name: str) -> frozenset[str]:
+    content = resources.files("expertfind.search").joinpath("data", name).read_text("utf-8")
+    words: set[str] = set()
+    for line in content.splitlines():
+        if not line.startswith("#"):
+            words.update(fold(word).replace("'", "") for word in line.split())
+    return frozenset(words)
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    """Dutch and English function words, dropped from evidence and queries alike."""
+    return _word_list("stopwords_en.txt") | _word_list("stopwords_nl.txt")
+
+
+@lru_cache(maxsize=1)
+def question_words() -> frozenset[str]:
+    """Words that frame a question ("wie weet iets van", "who knows about"); dropped from queries."""
+    return _word_list("question_words.txt")
+
+
+def terms(text: str) -> list[str]:
+    """The indexable terms of `text`: tokens without stop words."""
+    stops = stop_words()
+    return [token for token in tokenize(text) if token not in stops]
+
+
+def query_terms(text: str) -> list[str]:
+    """The terms of a question: tokens without stop words and question framing."""
+    stops = stop_words() | question_words()
+    return [token for token in tokenize(text) if token not in stops]
+
+
+@lru_cache(maxsize=200_000)
+def stems(term: str) -> tuple[str, str]:
+    """The English and Dutch Snowball stems of `term` (the term itself when not a plain word)."""
+    if not term.isalpha() or len(term) <= MIN_STEM_LENGTH:
+        return term, term
+    english = _EN_STEMMER.stemWord(term)
+    dutch = _NL_STEMMER.stemWord(term)
+    return (
+        english if len(english) >= MIN_STEM_LENGTH else term,
+        dutch if len(dutch) >= MIN_STEM_LENGTH else term,
+    )
