@@ -178,7 +178,8 @@ def ask(
 @app.command()
 def export(
     ctx: typer.Context,
-    format: Annotated[ExportFormat, typer.Option("--format", "-f", help="Output format.")] = ExportFormat.json,
+    format: Annotated[ExportFormat, typer.Option(
+        "--format", "-f", help="Output format.")] = ExportFormat.json,
     out: Annotated[Path | None, typer.Option(
         "--output", "-o", metavar="FILE", help="Write to FILE instead of stdout.",
     )] = None,

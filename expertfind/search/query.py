@@ -99,7 +99,8 @@ class QueryAnalyzer:
                 singles.append((position, token))
             position += 1
         concepts.extend(self._word_concepts(singles))
-        return concepts
+        unique = {concept.label: concept for concept in reversed(concepts)}
+        return [c for c in concepts if unique.pop(c.label, None) is not None]
 
     def _synonym_span(self, tokens: Sequence[str], start: int) -> tuple[int, list[str]]:
         ignored = stop_words() | question_words()
@@ -114,16 +115,10 @@ class QueryAnalyzer:
         return 0, []
 
     def _synonym_concept(self, span: Sequence[str], equivalents: list[str]) -> Concept | None:
-        label = " ".join(span)
-        alternatives = []
-        own = self._alternative(terms(label), 1.0, EXACT, fuzzy=True)
-        if own is not None:
-            alternatives.append(own)
+        alternatives = self._spellings(terms(" ".join(span)), 1.0, EXACT, fuzzy=True)
         for phrase in equivalents:
-            alternative = self._alternative(terms(phrase), self.weights.synonym, SYNONYM)
-            if alternative is not None:
-                alternatives.append(alternative)
-        return Concept(label, tuple(alternatives)) if alternatives else None
+            alternatives += self._spellings(terms(phrase), self.weights.synonym, SYNONYM)
+        return Concept(" ".join(span), tuple(alternatives)) if alternatives else None
 
     def _word_concepts(self, singles: list[tuple[int, str]]) -> list[Concept]:
         concepts: list[Concept] = []
@@ -131,42 +126,46 @@ class QueryAnalyzer:
         while number < len(singles):
             position, word = singles[number]
             if number + 1 < len(singles) and singles[number + 1][0] == position + 1:
-                joined = self._joined(word, singles[number + 1][1])
-                if joined is not None:
-                    concepts.append(joined)
+                pair = [word, singles[number + 1][1]]
+                if self._joined(pair) is not None:
+                    alternatives = self._spellings(pair, 1.0, EXACT, fuzzy=True)
+                    concepts.append(Concept(" ".join(pair), tuple(alternatives)))
                     number += 2
                     continue
-            concept = self._word_concept(word)
-            if concept is not None:
-                concepts.append(concept)
+            alternatives = self._spellings([word], 1.0, EXACT, fuzzy=True)
+            if alternatives:
+                concepts.append(Concept(word, tuple(alternatives)))
             number += 1
         return concepts
 
-    def _joined(self, first: str, second: str) -> Concept | None:
-        """`kennis management` also finds `kennismanagement`."""
-        for glue in ("", "s", "-"):
-            compound = first + glue + second
-            if compound in self.index.postings:
-                alternatives = [
-                    Alternative((self._slot(compound, fuzzy=False),), self.weights.compound, COMPOUND)
-                ]
-                apart = self._alternative([first, second], 1.0, EXACT, fuzzy=True)
-                if apart is not None:
-                    alternatives.insert(0, apart)
-                return Concept(f"{first} {second}", tuple(alternatives))
-        return None
-
-    def _word_concept(self, word: str) -> Concept | None:
-        alternatives = []
-        own = self._alternative([word], 1.0, EXACT, fuzzy=True)
+    def _spellings(
+        self, words: Sequence[str], weight: float, how: str, *, fuzzy: bool = False
+    ) -> list[Alternative]:
+        """The words as given, and written together or apart as a Dutch compound."""
+        found = []
+        own = self._alternative(words, weight, how, fuzzy=fuzzy)
         if own is not None:
-            alternatives.append(own)
-        parts = self._split_compound(word)
-        if parts is not None:
-            split = self._alternative(list(parts), self.weights.compound, COMPOUND)
-            if split is not None:
-                alternatives.append(split)
-        return Concept(word, tuple(alternatives)) if alternatives else None
+            found.append(own)
+        compound_how = COMPOUND if how == EXACT else how
+        compound_weight = weight * self.weights.compound
+        if len(words) == 1:
+            parts = self._split_compound(words[0])
+            if parts is not None:
+                split = self._alternative(list(parts), compound_weight, compound_how)
+                if split is not None:
+                    found.append(split)
+        joined = self._joined(words) if len(words) == 2 else None
+        if joined is not None:
+            found.append(Alternative((self._slot(joined, fuzzy=False),), compound_weight, compound_how))
+        return found
+
+    def _joined(self, words: Sequence[str]) -> str | None:
+        """`kennis management` -> `kennismanagement` when the directory writes it so."""
+        for glue in ("", "s", "-"):
+            compound = glue.join(words)
+            if compound in self.index.postings:
+                return compound
+        return None
 
     def _split_compound(self, word: str) -> tuple[str, str] | None:
         """`kennismanagement` -> (`kennis`, `management`) when both parts are in the vocabulary."""

@@ -6,7 +6,6 @@ Pure and deterministic: the same index and question always give the same ranking
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -100,7 +99,8 @@ def score_people(
         if settings.activity_prior:
             activity = len(index.people[person].contributions)
             raw *= (1.0 + activity) ** settings.activity_prior
-        results.append(PersonScore(person, raw, coverage, evidence, summed))
+        if raw > 0.0:
+            results.append(PersonScore(person, raw, coverage, evidence, summed))
     people = index.people
     results.sort(key=lambda r: (-r.raw, people[r.person].name.casefold(), people[r.person].id))
     return results
@@ -179,4 +179,4 @@ def display_score(raw: float, concepts_importance: float) -> float:
     if raw <= 0:
         return 0.0
     scale = DISPLAY_SCALE * max(concepts_importance, 1e-9)
-    return round(100.0 * raw / (raw + scale), 1)
+    return max(0.1, round(100.0 * raw / (raw + scale), 1))

@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from expertfind.errors import InputError, UsageError
+from expertfind.formats import Format, dump_csv, parse_mapping, read_records, safe_cell, split_cell
+from expertfind.models import profile_from_record
+
+from .conftest import write
+
+
+def test_csv_with_semicolons_bom_levels_and_multi_value_cells(tmp_path: Path) -> None:
+    path = write(tmp_path / "hr.csv", "\ufeffName;E-mail;Skills;Interests\r\n"
+                 "Sanne de Vries;sanne@example.org;crowdfunding:5, storytelling|social media;pkm\r\n")
+    records, chosen = read_records(path, mapping=parse_mapping(["E-mail=email"]))
+    assert chosen is Format.CSV
+    assert records[0].position == "hr.csv line 2"
+    assert records[0].data == {
+        "name": "Sanne de Vries", "email": "sanne@example.org",
+        "skills": ["crowdfunding:5", "storytelling", "social media"], "interests": ["pkm"],
+    }
+    profile, _ = profile_from_record(records[0].data)
+    assert profile.skills[0].level == 5
+
+
+def test_comma_csv_does_not_split_cells_on_commas(tmp_path: Path) -> None:
+    path = write(tmp_path / "p.csv", 'name,skills\n"Bram","begroting; subsidie, regelingen"\n')
+    records, _ = read_records(path)
+    assert records[0].data["skills"] == ["begroting", "subsidie, regelingen"]
+
+
+def test_tab_separated_and_excel_sep_line(tmp_path: Path) -> None:
+    tabbed = write(tmp_path / "p.txt", "name\ttitle\nEva\tTeamleider\n")
+    assert read_records(tabbed)[0][0].data == {"name": "Eva", "title": "Teamleider"}
+    sep = write(tmp_path / "s.csv", "sep=;\nname;team\nEva;Toezicht\n")
+    records, _ = read_records(sep)
+    assert records[0].data == {"name": "Eva", "team": "Toezicht"}
+    assert records[0].position == "s.csv line 3"
+
+
+def test_unknown_csv_columns_are_kept(tmp_path: Path) -> None:
+    path = write(tmp_path / "p.csv", "name,Personeelsnummer\nEva,123\n")
+    assert read_records(path)[0][0].data == {"name": "Eva", "Personeelsnummer": "123"}
+
+
+def test_csv_without_a_name_column_says_how_to_map_one(tmp_path: Path) -> None:
+    path = write(tmp_path / "p.csv", "Naam,Team\nEva,Toezicht\n")
+    with pytest.raises(InputError, match="no name column") as caught:
+        read_records(path)
+    assert caught.value.hint is not None and "--map" in caught.value.hint
+
+
+def test_cp1252_is_refused_with_an_encoding_hint_and_read_when_asked(tmp_path: Path) -> None:
+    path = write(tmp_path / "p.csv", "name;team\nZoë;Klimaat\n".encode("cp1252"))
+    with pytest.raises(InputError, match="not UTF-8") as caught:
+        read_records(path)
+    assert caught.value.hint is not None and "--encoding cp1252" in caught.value.hint
+    records, _ = read_records(path, encoding="cp1252")
+    assert records[0].data["name"] == "Zoë"
+
+
+def test_utf16_with_bom_is_read(tmp_path: Path) -> None:
+    path = write(tmp_path / "p.csv", "name\tteam\nNgũgĩ\tIT\n".encode("utf-16"))
+    assert read_records(path)[0][0].data["name"] == "Ngũgĩ"
+
+
+def test_malformed_json_reports_line_and_column(tmp_path: Path) -> None:
+    path = write(tmp_path / "p.json", '[\n  {"name": "Eva",}\n]')
+    with pytest.raises(InputError, match=r"line 2, column 18"):
+        read_records(path)
+
+
+def test_json_lines_positions_and_errors(tmp_path: Path) -> None:
+    path = write(tmp_path / "p.jsonl", '{"name": "A"}\n\n{"name": "B"}\n')
+    records, chosen = read_records(path)
+    assert chosen is Format.JSONL
+    assert [r.position for r in records] == ["p.jsonl line 1", "p.jsonl line 3"]
+    broken = write(tmp_path / "b.jsonl", '{"name": "A"}\n{"name": \n')
+    with pytest.raises(InputError, match="line 2"):
+        read_records(broken)
+
+
+def test_format_sniffed_from_content_without_extension(tmp_path: Path) -> None:
+    assert read_records(write(tmp_path / "a", '{"people": [{"name": "A"}]}'))[1] is Format.JSON
+    assert read_records(write(tmp_path / "b", '{"name": "A"}\n{"name": "B"}\n'))[1] is Format.JSONL
+    assert read_records(write(tmp_path / "c", "name\nA\n"))[1] is Format.CSV
+
+
+def test_json_that_is_not_a_list_of_people(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="expected a list of people"):
+        read_records(write(tmp_path / "p.json", '{"persons": []}'))
+
+
+def test_bad_map_option_is_a_usage_error() -> None:
+    with pytest.raises(UsageError):
+        parse_mapping(["Naam"])
+
+
+@pytest.mark.parametrize("cell", ["=1+1", "+31", "-2", "@SUM(A1)", "\tx", "\rx"])
+def test_formula_cells_are_neutralised(cell: str) -> None:
+    assert safe_cell(cell).startswith("'")
+
+
+def test_csv_export_joins_lists_and_neutralises_formulas() -> None:
+    profile, _ = profile_from_record({
+        "name": "=HYPERLINK(\"http://evil\")", "skills": [{"name": "R", "level": 5}, "sql"],
+        "languages": ["nl", "en"], "contributions": [{"title": "t"}],
+    })
+    rows = list(csv.DictReader(io.StringIO(dump_csv([profile]))))
+    assert rows[0]["name"].startswith("'=")
+    assert rows[0]["skills"] == "R:5|sql"
+    assert rows[0]["languages"] == "nl|en"
+    assert rows[0]["contributions"] == '[{"title": "t"}]'
+
+
+def test_split_cell_on_newlines_and_pipes() -> None:
+    assert split_cell("a\nb | c;d", ",") == ["a", "b", "c", "d"]
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file"):
+        read_records(tmp_path / "nope.csv")

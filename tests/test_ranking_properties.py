@@ -1,0 +1,95 @@
+"""Invariants of the ranking over generated directories and questions."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from expertfind.models import Profile, profile_from_record
+from expertfind.search import Ranker
+
+VOCABULARY = ["crowdfunding", "intervisie", "kennismanagement", "kennis", "management", "java",
+              "javascript", "r", "mooc", "moderatie", "leiderschap", "grondwater", "avg", "privacy",
+              "storytelling", "coaching", "beleid", "subsidie", "yammer", "werken"]
+
+words = st.sampled_from(VOCABULARY)
+skills = st.lists(st.tuples(words, st.one_of(st.none(), st.integers(1, 5))), max_size=4)
+contributions = st.lists(
+    st.fixed_dictionaries({
+        "title": st.lists(words, min_size=1, max_size=4).map(" ".join),
+        "tags": st.lists(words, max_size=2),
+        "date": st.dates().map(lambda d: d.isoformat()),
+    }),
+    max_size=3,
+)
+
+
+def make_profile(number: int, skill_list: list[tuple[str, int | None]],
+                 contribution_list: list[dict[str, object]]) -> Profile:
+    record = {"id": f"p{number}", "name": f"Person {number}",
+              "skills": [{"name": n, "level": lvl} if lvl else n for n, lvl in skill_list],
+              "contributions": contribution_list}
+    return profile_from_record(record)[0]
+
+
+directories = st.lists(st.tuples(skills, contributions), min_size=1, max_size=12).map(
+    lambda rows: [make_profile(n, s, c) for n, (s, c) in enumerate(rows)]
+)
+questions = st.lists(st.one_of(words, st.text(min_size=1, max_size=12)), min_size=1, max_size=4).map(" ".join)
+fast = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@fast
+@given(directories, questions, st.integers(1, 8))
+def test_scores_in_range_sorted_and_limited(people: list[Profile], question: str, limit: int) -> None:
+    results = Ranker(people).ask(question, limit=limit).results
+    assert len(results) <= limit
+    scores = [m.score for m in results]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0.0 < s <= 100.0 for s in scores)
+    assert all(0.0 <= e.score <= 100.0 for m in results for e in m.evidence)
+    assert len({m.profile.id for m in results}) == len(results)
+
+
+@fast
+@given(directories, questions, st.randoms(use_true_random=False))
+def test_import_order_does_not_change_the_answer(people: list[Profile], question: str, rng) -> None:  # type: ignore[no-untyped-def]
+    shuffled = list(people)
+    rng.shuffle(shuffled)
+
+    def answer(directory: list[Profile]) -> list[tuple[str, float]]:
+        return [(m.profile.id, m.score) for m in Ranker(directory).ask(question, limit=20).results]
+
+    assert answer(people) == answer(shuffled)
+
+
+@fast
+@given(directories, st.lists(words, min_size=1, max_size=3).map(" ".join))
+def test_case_and_accents_do_not_change_the_answer(people: list[Profile], question: str) -> None:
+    ranker = Ranker(people)
+    accented = question.upper().replace("E", "É").replace("A", "Ä")
+
+    def answer(q: str) -> list[tuple[str, float]]:
+        return [(m.profile.id, m.score) for m in ranker.ask(q, limit=20).results]
+
+    assert answer(question) == answer(accented)
+
+
+@fast
+@given(directories, st.lists(words, min_size=1, max_size=3).map(" ".join), skills, contributions)
+def test_more_evidence_never_ranks_lower(people: list[Profile], question: str,
+                                         extra_skills: list[tuple[str, int | None]],
+                                         extra_contributions: list[dict[str, object]]) -> None:
+    base = people[0]
+    richer_skills = [(s.name, s.level) for s in base.skills] + [
+        (n, lvl) for n, lvl in extra_skills if n not in {s.name for s in base.skills}]
+    richer = make_profile(999, richer_skills, [c.to_dict() for c in base.contributions] + extra_contributions)
+    ranker = Ranker([*people, richer])
+    scores = {m.profile.id: m.raw for m in ranker.ask(question, limit=100).results}
+    assert scores.get("p999", 0.0) >= scores.get(base.id, 0.0) - 1e-9
+
+
+def test_ties_are_broken_by_name_then_id() -> None:
+    people = [make_profile(n, [("coaching", 3)], []) for n in (3, 1, 2)]
+    results = Ranker(people).ask("coaching").results
+    assert [m.profile.id for m in results] == ["p1", "p2", "p3"]

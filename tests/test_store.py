@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from expertfind.errors import CorruptStoreError, LockTimeoutError
+from expertfind.models import profile_from_record
+from expertfind.store import TinyDBStore, write_lock
+
+
+def person(name: str, **fields: object):  # type: ignore[no-untyped-def]
+    return profile_from_record({"name": name, **fields})[0]
+
+
+def test_reading_a_missing_file_does_not_create_it(directory_file: Path) -> None:
+    store = TinyDBStore(directory_file)
+    assert store.people() == []
+    assert store.get("x") is None
+    assert not directory_file.exists()
+
+
+def test_write_upserts_and_removes_in_one_go(directory_file: Path) -> None:
+    store = TinyDBStore(directory_file)
+    store.write([person("Eva"), person("Bram")])
+    store.write([person("Eva", title="Teamleider")], removals=["bram"])
+    assert [(p.id, p.title) for p in store.people()] == [("eva", "Teamleider")]
+    on_disk = json.loads(directory_file.read_text())
+    assert list(on_disk) == ["people"] and len(on_disk["people"]) == 1
+
+
+def test_the_file_is_private_and_no_temp_files_remain(directory_file: Path) -> None:
+    TinyDBStore(directory_file).write([person("Eva")])
+    assert stat.S_IMODE(directory_file.stat().st_mode) == 0o600
+    leftovers = [p.name for p in directory_file.parent.iterdir() if p.name.endswith(".tmp")]
+    assert leftovers == []
+
+
+@pytest.mark.parametrize("content", ['{"people": {"1": ', "[1, 2]", '{"people": [1]}', "\x00\x01"])
+def test_a_corrupt_file_is_reported_and_never_overwritten(directory_file: Path, content: str) -> None:
+    directory_file.parent.mkdir(parents=True)
+    directory_file.write_text(content)
+    store = TinyDBStore(directory_file)
+    with pytest.raises(CorruptStoreError):
+        store.people()
+    with pytest.raises(CorruptStoreError):
+        store.write([person("Eva")])
+    assert directory_file.read_text() == content
+
+
+def test_a_failed_write_leaves_the_old_file(directory_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = TinyDBStore(directory_file)
+    store.write([person("Eva")])
+    before = directory_file.read_bytes()
+
+    def crash(*args: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError):
+        store.write([person("Bram")])
+    assert directory_file.read_bytes() == before
+    assert [p.name for p in directory_file.parent.iterdir() if p.suffix == ".tmp"] == []
+
+
+def test_a_second_writer_waits_for_the_lock_and_gives_up(directory_file: Path) -> None:
+    with write_lock(directory_file), pytest.raises(LockTimeoutError):
+        with write_lock(directory_file, timeout=0.2):
+            pass
