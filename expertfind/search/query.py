@@ -21,6 +21,8 @@ from .text import question_words, stop_words, terms, tokenize
 EXACT, STEM, FUZZY, SYNONYM, COMPOUND = "exact", "stem", "fuzzy", "synonym", "compound"
 MIN_COMPOUND_PART = 3
 MAX_FUZZY_CANDIDATES = 3
+MIN_COMPOUND_WORD = 5
+MAX_COMPOUND_CANDIDATES = 10
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class MatchWeights:
     fuzzy_two_edits: float = 0.55
     synonym: float = 0.85
     compound: float = 0.85
+    compound_part: float = 0.6
 
 
 @dataclass(frozen=True)
@@ -206,16 +209,34 @@ class QueryAnalyzer:
             for term, edits in self._typo_neighbours(word):
                 weight = self.weights.fuzzy_one_edit if edits <= 1 else self.weights.fuzzy_two_edits
                 candidates.setdefault(term, Candidate(term, weight, FUZZY))
+            for term in self._compounds_containing(word):
+                candidates.setdefault(term, Candidate(term, self.weights.compound_part, COMPOUND))
         return Slot(word, tuple(candidates.values()))
+
+    def _compounds_containing(self, word: str) -> list[str]:
+        """Compounds in the vocabulary that start or end with `word`: `programma` and
+        `leiderschap` both find `leiderschapsprogramma`."""
+        if len(word) < MIN_COMPOUND_WORD or not word.isalpha():
+            return []
+        found = [
+            term for term in self._alphabetic_vocabulary()
+            if len(term) >= len(word) + MIN_COMPOUND_PART + 1
+            and (term.startswith(word) or term.endswith(word))
+        ]
+        found.sort(key=lambda term: (-self.index.document_frequency(term), term))
+        return found[:MAX_COMPOUND_CANDIDATES]
+
+    def _alphabetic_vocabulary(self) -> list[str]:
+        if self._vocabulary is None:
+            self._vocabulary = [t for t in self.index.postings if t.isalpha()]
+        return self._vocabulary
 
     def _typo_neighbours(self, word: str) -> list[tuple[str, int]]:
         edits = max_edits(word)
         if edits == 0 or not word.isalpha():
             return []
-        if self._vocabulary is None:
-            self._vocabulary = [t for t in self.index.postings if t.isalpha()]
         found = process.extract(
-            word, self._vocabulary, scorer=OSA.distance, score_cutoff=edits, limit=None
+            word, self._alphabetic_vocabulary(), scorer=OSA.distance, score_cutoff=edits, limit=None
         )
         ranked = sorted(
             ((term, int(distance)) for term, distance, _ in found if distance > 0),
