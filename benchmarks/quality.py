@@ -31,7 +31,7 @@ from expertfind.models import Profile  # noqa: E402
 from expertfind.search import Ranker, RankingSettings  # noqa: E402
 from expertfind.store import TinyDBStore  # noqa: E402
 
-METRICS = ("MRR", "Hit@1", "Hit@5", "Hit@10", "nDCG@10")
+METRICS = ("MRR", "Hit@1", "Hit@3", "Hit@5", "Hit@10", "nDCG@10")
 
 
 def load_queries(path: Path) -> list[dict[str, object]]:
@@ -56,6 +56,7 @@ def measure(ranked: Sequence[str], relevant: Sequence[str]) -> dict[str, float]:
     return {
         "MRR": 0.0 if first == math.inf else 1 / first,
         "Hit@1": float(first <= 1),
+        "Hit@3": float(first <= 3),
         "Hit@5": float(first <= 5),
         "Hit@10": float(first <= 10),
         "nDCG@10": dcg / ideal if ideal else 0.0,

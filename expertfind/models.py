@@ -217,14 +217,12 @@ def parse_skill(value: object) -> Skill:
         name, level = split_level(value)
         return Skill(_text(name, "skill name"), level)
     if isinstance(value, Mapping):
-        name = value.get("name")
-        if not isinstance(name, str):
+        raw_name = value.get("name")
+        if not isinstance(raw_name, str):
             raise RecordError("a skill needs a text 'name'")
-        level = value.get("level")
-        if level is not None:
-            level = _level(level)
+        raw_level = value.get("level")
         extra = {k: v for k, v in value.items() if k not in ("name", "level")}
-        return Skill(_text(name, "skill name"), level, extra)
+        return Skill(_text(raw_name, "skill name"), None if raw_level is None else _level(raw_level), extra)
     raise RecordError(f"a skill must be text or an object, not {_type_name(value)}")
 
 

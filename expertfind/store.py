@@ -141,7 +141,7 @@ class TinyDBStore:
         if not upserts and not removals:
             return
         with write_lock(self.path):
-            storage = CachingMiddleware(AtomicJSONStorage)
+            storage = CachingMiddleware(AtomicJSONStorage)  # type: ignore[no-untyped-call]
             db = TinyDB(self.path, storage=storage)
             try:
                 table = db.table(PEOPLE_TABLE)

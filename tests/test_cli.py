@@ -199,7 +199,7 @@ def test_bad_files_give_an_error_without_traceback(cli: Invoke, tmp_path: Path, 
                                                     content: str | bytes, name: str, message: str) -> None:
     result = cli("import", str(write(tmp_path / name, content)))
     assert result.exit_code == 1
-    assert f"Error: " in result.stderr and message in result.stderr
+    assert "Error: " in result.stderr and message in result.stderr
     assert "Traceback" not in result.output
     assert not directory_file.exists()
 
