@@ -40,11 +40,6 @@ class SearchIndex:
     postings: dict[str, list[tuple[int, dict[str, int]]]] = field(default_factory=dict)
     average_length: dict[str, float] = field(default_factory=dict)
     by_stem: dict[str, set[str]] = field(default_factory=dict)
-    items_per_person: list[int] = field(default_factory=list)
-
-    def item_count(self, person: int) -> int:
-        """How many pieces of evidence a person has."""
-        return self.items_per_person[person]
 
     def document_frequency(self, term: str) -> int:
         return len(self.postings.get(term, ()))
@@ -115,9 +110,6 @@ def build_index(people: Sequence[Profile], settings: IndexSettings | None = None
         role = " ".join(part for part in (profile.title, profile.team) if part)
         add(person_number, ROLE, 0, settings.role_weight, {"role": role})
 
-    index.items_per_person = [0] * len(index.people)
-    for item in index.items:
-        index.items_per_person[item.person] += 1
     index.postings = dict(postings)
     index.average_length = {name: totals[name] / counts[name] for name in counts}
     by_stem: dict[str, set[str]] = defaultdict(set)

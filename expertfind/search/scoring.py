@@ -35,8 +35,6 @@ class ScoringSettings:
     """Diminishing returns: the n-th best piece of evidence of a person counts n ** -further_evidence."""
     activity_prior: float = 0.25
     """Weight of how much a person has contributed at all, on or off the topic."""
-    focus_exponent: float = 0.0
-    """Weight of how much of a person's evidence is about the question (specialists over generalists)."""
     coverage_exponent: float = 1.0
     """How hard a person is punished for matching only part of the question."""
 
@@ -93,9 +91,6 @@ def score_people(
         matched = {hit.concept for s in evidence for hit in s.hits}
         coverage = sum(importance[label] for label in matched) / total_importance
         raw = summed * coverage**settings.coverage_exponent
-        if settings.focus_exponent:
-            focus = len(evidence) / index.item_count(person)
-            raw *= focus**settings.focus_exponent
         if settings.activity_prior:
             activity = len(index.people[person].contributions)
             raw *= (1.0 + activity) ** settings.activity_prior
