@@ -283,3 +283,13 @@ def test_readme_documents_every_command() -> None:
 def test_version(cli: Invoke) -> None:
     result = cli("--version")
     assert result.exit_code == 0 and result.stdout.startswith("expertfind ")
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "expertfind", "--version"],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0
+    assert result.stdout.startswith("expertfind ")
