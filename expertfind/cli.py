@@ -155,7 +155,7 @@ def ask(
     half_life: Annotated[float, typer.Option(
         "--half-life", min=0.0, metavar="YEARS",
         help="Contributions lose half their weight every YEARS (0: never).",
-    )] = 3.0,
+    )] = IndexSettings.half_life_years,
 ) -> None:
     """Rank the colleagues to ask about a topic, each with the evidence that made them match.
 

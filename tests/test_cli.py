@@ -293,3 +293,35 @@ def test_python_dash_m_runs_the_cli() -> None:
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0
     assert result.stdout.startswith("expertfind ")
+
+
+def test_half_life_option_controls_how_old_evidence_fades(cli: Invoke, tmp_path: Path) -> None:
+    cli("import", str(write_json(tmp_path / "p.json", [
+        {"id": "old", "name": "A Old", "contributions": [{"title": "Crowdfunding", "date": "2012-01-01"}]},
+        {"id": "new", "name": "B New", "contributions": [{"title": "Crowdfunding", "date": "2025-01-01"}]},
+    ])))
+
+    def order(*extra: str) -> list[str]:
+        result = cli("ask", "crowdfunding", "--json", *extra)
+        assert result.exit_code == 0, result.output
+        return [r["id"] for r in json.loads(result.stdout)["results"]]
+
+    assert order() == ["new", "old"]
+    assert order("--half-life", "0") == ["old", "new"]  # no fading: a tie, broken by name
+    assert cli("ask", "crowdfunding", "--half-life", "-1").exit_code == 2
+
+
+def test_format_option_overrides_the_extension(cli: Invoke, tmp_path: Path) -> None:
+    path = write(tmp_path / "people.txt", '{"name": "Eva"}\n{"name": "Bram"}\n')
+    as_csv = cli("import", str(path))
+    assert as_csv.exit_code == 1 and "no name column" in as_csv.stderr
+    result = cli("import", str(path), "--format", "jsonl")
+    assert result.exit_code == 0, result.output
+    assert sorted(p["name"] for p in people_in(cli)) == ["Bram", "Eva"]
+
+
+def test_encoding_option_reads_cp1252(cli: Invoke, tmp_path: Path) -> None:
+    path = write(tmp_path / "p.csv", "name;team\nZoë;Klimaat\n".encode("cp1252"))
+    assert cli("import", str(path), "--encoding", "cp1252").exit_code == 0
+    assert [p["name"] for p in people_in(cli)] == ["Zoë"]
+    assert cli("import", str(path), "--encoding", "nonsense-8").exit_code == 2

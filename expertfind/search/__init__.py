@@ -18,9 +18,9 @@ from .scoring import (
     PersonScore,
     ScoringSettings,
     TermHit,
-    concept_importance,
     display_score,
     evidence_quality,
+    question_importance,
     score_people,
 )
 from .synonyms import SynonymTable, load_synonyms
@@ -108,8 +108,8 @@ class Ranker:
     def ask(self, question: str, *, limit: int = 5, include_unavailable: bool = False) -> Answer:
         """The best `limit` people to ask, best first; `[]` when nothing in the directory matches."""
         concepts = self.analyzer.analyse(question)
-        scored = score_people(self.index, concepts, self.settings.scoring)
-        importance = {c.label: concept_importance(self.index, c) for c in concepts}
+        importance = question_importance(self.index, concepts)
+        scored = score_people(self.index, concepts, importance, self.settings.scoring)
         total = sum(importance.values())
         results: list[Match] = []
         for person_score in scored:

@@ -16,7 +16,7 @@ from rapidfuzz.distance import OSA
 
 from .index import SearchIndex
 from .synonyms import SynonymTable
-from .text import question_words, stop_words, terms, tokenize
+from .text import ignored_in_questions, terms, tokenize
 
 EXACT, STEM, FUZZY, SYNONYM, COMPOUND = "exact", "stem", "fuzzy", "synonym", "compound"
 MIN_COMPOUND_PART = 3
@@ -85,7 +85,7 @@ class QueryAnalyzer:
 
     def analyse(self, question: str) -> list[Concept]:
         tokens = tokenize(question)
-        ignored = stop_words() | question_words()
+        ignored = ignored_in_questions()
         concepts: list[Concept] = []
         singles: list[tuple[int, str]] = []
         position = 0
@@ -106,11 +106,11 @@ class QueryAnalyzer:
         return [c for c in concepts if unique.pop(c.label, None) is not None]
 
     def _synonym_span(self, tokens: Sequence[str], start: int) -> tuple[int, list[str]]:
-        ignored = stop_words() | question_words()
+        ignored = ignored_in_questions()
         longest = min(self.synonyms.longest, len(tokens) - start)
         for length in range(longest, 0, -1):
             span = tokens[start : start + length]
-            if all(token in ignored for token in span) or span[0] in ignored:
+            if span[0] in ignored:
                 continue
             equivalents = self.synonyms.equivalents(span)
             if equivalents:

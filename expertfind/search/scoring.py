@@ -67,10 +67,14 @@ class PersonScore:
 
 
 def score_people(
-    index: SearchIndex, concepts: list[Concept], settings: ScoringSettings
+    index: SearchIndex,
+    concepts: list[Concept],
+    importance: Mapping[str, float],
+    settings: ScoringSettings,
 ) -> list[PersonScore]:
-    """Every person with any matching evidence, best first; ties broken by name then id."""
-    importance = {c.label: concept_importance(index, c) for c in concepts}
+    """Every person with any matching evidence, best first; ties broken by name then id.
+
+    `importance` is `question_importance(index, concepts)`, computed once per question."""
     total_importance = sum(importance.values()) or 1.0
     items: dict[int, ItemScore] = {}
     for concept in concepts:
@@ -99,6 +103,11 @@ def score_people(
     people = index.people
     results.sort(key=lambda r: (-r.raw, people[r.person].name.casefold(), people[r.person].id))
     return results
+
+
+def question_importance(index: SearchIndex, concepts: list[Concept]) -> dict[str, float]:
+    """How much each concept of a question weighs, by its label."""
+    return {concept.label: concept_importance(index, concept) for concept in concepts}
 
 
 def concept_importance(index: SearchIndex, concept: Concept) -> float:

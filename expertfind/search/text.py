@@ -57,6 +57,12 @@ def question_words() -> frozenset[str]:
     return _word_list("question_words.txt")
 
 
+@lru_cache(maxsize=1)
+def ignored_in_questions() -> frozenset[str]:
+    """Stop words and question framing together: what a question's own words never count for."""
+    return stop_words() | question_words()
+
+
 def terms(text: str) -> list[str]:
     """The indexable terms of `text`: tokens without stop words."""
     stops = stop_words()
@@ -65,7 +71,7 @@ def terms(text: str) -> list[str]:
 
 def query_terms(text: str) -> list[str]:
     """The terms of a question: tokens without stop words and question framing."""
-    stops = stop_words() | question_words()
+    stops = ignored_in_questions()
     return [token for token in tokenize(text) if token not in stops]
 
 
