@@ -314,6 +314,41 @@ def remove(
     output.say(f"Removed {removed.id}.")
 
 
+@app.command()
+def doctor(
+    ctx: typer.Context,
+    restore: Annotated[bool, typer.Option(
+        "--restore", help="Put the previous version (PATH.bak) back when the file is damaged.",
+    )] = False,
+    repair: Annotated[bool, typer.Option(
+        "--repair", help="Delete temporary files left by an interrupted write.",
+    )] = False,
+    json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Check the directory file and its backup; restore the backup when the file is damaged.
+
+    Exits 1 when a check fails. The damaged file is kept as PATH.damaged when restoring.
+
+    Example: expertfind doctor --restore
+    """
+    from . import doctor as checks
+
+    path = _path(ctx)
+    if restore:
+        damaged = checks.restore(path)
+        output.say(f"Restored {path} from its backup; the damaged file is kept as {damaged}.")
+    if repair:
+        removed = checks.repair(path)
+        output.say(f"Deleted {len(removed)} temporary file(s) of interrupted writes.")
+    findings = checks.examine(path)
+    if json:
+        output.print_json([{"check": f.check, "ok": f.ok, "message": f.message} for f in findings])
+    else:
+        output.render_findings(findings)
+    if not all(f.ok for f in findings):
+        raise typer.Exit(1)
+
+
 @synonyms_app.command("list")
 def synonyms_list(
     ctx: typer.Context,

@@ -13,7 +13,7 @@ from .errors import NotFoundError, ValidationError
 from .formats import Format, Record, read_records
 from .models import Profile, RecordError, profile_from_record
 from .search import Answer, Ranker, RankingSettings, load_synonyms
-from .store import ProfileStore
+from .store import Changes, ProfileStore
 
 
 @dataclass(frozen=True)
@@ -103,11 +103,33 @@ class Directory:
     def upsert(
         self, incoming: Iterable[tuple[Profile, frozenset[str], str]], *, dry_run: bool = False
     ) -> ImportReport:
-        """Add new people and update known ones (matched by id, then email), in one write."""
-        existing = {p.id: p for p in self.store.people()}
+        """Add new people and update known ones (matched by id, then email), in one write.
+
+        The merge runs against the directory as it is when the write lock is held, so a
+        concurrent import or add is never undone."""
+        incoming = list(incoming)
+        report = ImportReport()
+
+        def plan(people: list[Profile]) -> Changes:
+            report.changes = []
+            changed = self._merge(people, incoming, report)
+            return Changes(changed) if not dry_run else Changes()
+
+        if dry_run:
+            plan(self.store.people())
+        else:
+            report.written = bool(self.store.update(plan).upserts)
+        return report
+
+    def _merge(
+        self,
+        people: list[Profile],
+        incoming: list[tuple[Profile, frozenset[str], str]],
+        report: ImportReport,
+    ) -> list[Profile]:
+        existing = {p.id: p for p in people}
         original = dict(existing)
         by_email = {p.email.casefold(): p.id for p in existing.values() if p.email}
-        report = ImportReport()
         touched: dict[str, None] = {}
         for profile, present, position in incoming:
             target = self._match(profile, present, existing, by_email)
@@ -127,11 +149,7 @@ class Directory:
                 by_email[profile.email.casefold()] = profile.id
             touched[profile.id] = None
             report.changes.append(Change(action, profile, position))
-        changed = [existing[i] for i in touched if existing[i] != original.get(i)]
-        if changed and not dry_run:
-            self.store.write(changed)
-            report.written = True
-        return report
+        return [existing[i] for i in touched if existing[i] != original.get(i)]
 
     @staticmethod
     def _match(
@@ -151,10 +169,18 @@ class Directory:
         return self.import_records([Record("the new person", record)])
 
     def remove(self, person_id: str) -> Profile:
-        """Remove a person entirely; returns what was removed."""
-        profile = self.get(person_id)
-        self.store.write((), removals=[person_id])
-        return profile
+        """Remove a person entirely (from the file and its backup); returns what was removed."""
+        removed: list[Profile] = []
+
+        def plan(people: list[Profile]) -> Changes:
+            removed[:] = [p for p in people if p.id == person_id]
+            return Changes(removals=[person_id] if removed else [])
+
+        self.store.update(plan)
+        if not removed:
+            raise NotFoundError(f"no person with id {person_id!r}",
+                                hint="`expertfind list` shows the ids")
+        return removed[0]
 
     def ranker(self, settings: RankingSettings | None = None) -> Ranker:
         return Ranker(self.store.people(), synonyms=load_synonyms(self.synonyms_file),

@@ -297,7 +297,7 @@ def profile_from_record(record: object) -> tuple[Profile, frozenset[str]]:
         if raw is not None:
             fields[key] = _text(raw, key, allow_empty=True) or None
     if fields.get("email") is not None and "@" not in fields["email"]:
-        raise RecordError(f"'email' is not an email address: {fields['email']!r}")
+        raise RecordError("'email' is not an email address (it has no @)")
     for key in LIST_FIELDS:
         raw = record.get(key)
         if raw is not None:

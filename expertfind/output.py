@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .directory import ImportReport
+from .doctor import Finding
 from .models import Profile
 from .search import Answer, Evidence, Match
 
@@ -246,3 +247,11 @@ def report_import(report: ImportReport, *, dry_run: bool) -> None:
         say(f"Dry run: {people} records read; {summary}. Nothing was written.")
     else:
         say(f"Imported {people} records: {summary}.")
+
+
+def render_findings(findings: Sequence[Finding]) -> None:
+    """The checks of `expertfind doctor`, one line each."""
+    console = data_console()
+    for finding in findings:
+        mark = Text("ok     ", style="green") if finding.ok else Text("PROBLEM", style="bold red")
+        console.print(Text.assemble(mark, " ", (finding.check, "bold"), ": ", clean(finding.message)))

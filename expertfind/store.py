@@ -2,7 +2,8 @@
 
 `ProfileStore` is all the rest of expertfind knows of storage, so a server engine can later
 stand behind the same commands. `TinyDBStore` keeps the directory in one JSON file that is
-replaced atomically on every write (temp file, fsync, rename) under a lock file.
+replaced atomically on every write (temp file, fsync, rename) under a lock file, and keeps the
+previous version as `PATH.bak` so that a damaged file can be restored (`expertfind doctor`).
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from tinydb import TinyDB
 from tinydb.middlewares import CachingMiddleware
@@ -21,12 +23,28 @@ from tinydb.storages import Storage
 from tinydb.table import Document
 
 from .errors import CorruptStoreError, LockTimeoutError, StoreError
-from .files import atomic_write_bytes
+from .files import atomic_copy, atomic_write_bytes
 from .models import Profile, RecordError, profile_from_record
 
 ENV_VAR = "EXPERTFIND_DB"
+LOCK_TIMEOUT_VAR = "EXPERTFIND_LOCK_TIMEOUT"
 PEOPLE_TABLE = "people"
 LOCK_TIMEOUT_SECONDS = 30.0
+RESTORE_HINT = (
+    "it was left untouched; `expertfind doctor` checks it and `expertfind doctor --restore` "
+    "puts the previous version back (or point --db at another file)"
+)
+
+
+class Changes(NamedTuple):
+    """What one write does: people to insert or replace, and ids to delete."""
+
+    upserts: Sequence[Profile] = ()
+    removals: Sequence[str] = ()
+
+
+Plan = Callable[[list[Profile]], Changes]
+"""Decides the changes from the directory as it is at the moment of writing."""
 
 
 class ProfileStore(Protocol):
@@ -40,8 +58,11 @@ class ProfileStore(Protocol):
         """One person by id, or None."""
         ...
 
-    def write(self, upserts: Sequence[Profile], removals: Sequence[str] = ()) -> None:
-        """Insert or replace `upserts` and delete `removals`, all at once or not at all."""
+    def update(self, plan: Plan) -> Changes:
+        """Run `plan` on the current people and apply its changes, all at once or not at all.
+
+        No other writer runs between the read that `plan` sees and the write, so concurrent
+        imports and adds never undo each other. Returns the changes that were applied."""
         ...
 
 
@@ -76,12 +97,12 @@ class AtomicJSONStorage(Storage):
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise CorruptStoreError(
                 f"the directory file {self.path} is not valid JSON ({exc})",
-                hint="it was left untouched; restore it from a backup or point --db elsewhere",
+                hint=RESTORE_HINT,
             ) from None
         if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
             raise CorruptStoreError(
                 f"the directory file {self.path} is JSON but not an expertfind directory",
-                hint="it was left untouched; point --db at a directory file",
+                hint=RESTORE_HINT,
             )
         return data
 
@@ -93,9 +114,32 @@ class AtomicJSONStorage(Storage):
         """Nothing stays open between reads and writes."""
 
 
+class OneWriteMiddleware(CachingMiddleware):
+    """TinyDB's cache, flushed once when the database is closed, or dropped."""
+
+    WRITE_CACHE_SIZE = sys.maxsize
+
+    def __init__(self, storage_cls: type[Storage]) -> None:
+        super().__init__(storage_cls)  # type: ignore[no-untyped-call]
+
+    def discard(self) -> None:
+        """Forget the pending changes: closing then writes nothing."""
+        self._cache_modified_count = 0
+
+
+def lock_timeout() -> float:
+    """Seconds a writer waits for the lock: `EXPERTFIND_LOCK_TIMEOUT`, else 30."""
+    configured = os.environ.get(LOCK_TIMEOUT_VAR, "")
+    try:
+        return max(0.0, float(configured)) if configured else LOCK_TIMEOUT_SECONDS
+    except ValueError:
+        raise StoreError(f"{LOCK_TIMEOUT_VAR} must be a number of seconds, not {configured!r}") from None
+
+
 @contextlib.contextmanager
-def write_lock(path: Path, *, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[None]:
+def write_lock(path: Path, *, timeout: float | None = None) -> Iterator[None]:
     """Serialise writers with an exclusive lock on `PATH.lock` (POSIX; a no-op elsewhere)."""
+    timeout = lock_timeout() if timeout is None else timeout
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows has no fcntl
@@ -123,43 +167,57 @@ def write_lock(path: Path, *, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator
 
 
 class TinyDBStore:
-    """The directory as a TinyDB JSON file."""
+    """The directory as a TinyDB JSON file, with the previous version kept as `PATH.bak`."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
 
+    @property
+    def backup_path(self) -> Path:
+        return backup_path(self.path)
+
     def people(self) -> list[Profile]:
-        return [_profile(doc) for doc in self._documents()]
+        return [_profile(doc, self.path) for doc in self._documents()]
 
     def get(self, person_id: str) -> Profile | None:
         for doc in self._documents():
             if doc.get("id") == person_id:
-                return _profile(doc)
+                return _profile(doc, self.path)
         return None
 
-    def write(self, upserts: Sequence[Profile], removals: Sequence[str] = ()) -> None:
-        if not upserts and not removals:
-            return
+    def update(self, plan: Plan) -> Changes:
         with write_lock(self.path):
-            storage = CachingMiddleware(AtomicJSONStorage)  # type: ignore[no-untyped-call]
+            remove_leftover_temp_files(self.path)
+            storage = OneWriteMiddleware(AtomicJSONStorage)
             db = TinyDB(self.path, storage=storage)
             try:
                 table = db.table(PEOPLE_TABLE)
-                doc_ids = {doc["id"]: doc.doc_id for doc in table.all()}
-                replaced = [doc_ids[p.id] for p in upserts if p.id in doc_ids]
-                gone = [doc_ids[i] for i in removals if i in doc_ids]
-                if replaced or gone:
-                    table.remove(doc_ids=replaced + gone)
-                documents = []
-                next_id = max(doc_ids.values(), default=0) + 1
-                for profile in upserts:
-                    doc_id = doc_ids.get(profile.id)
-                    if doc_id is None:
-                        doc_id, next_id = next_id, next_id + 1
-                    documents.append(Document(profile.to_dict(), doc_id=doc_id))
-                table.insert_multiple(documents)
+                documents = sorted(table.all(), key=lambda doc: doc.doc_id)
+                changes = plan([_profile(doc, self.path) for doc in documents])
+                if not changes.upserts and not changes.removals:
+                    return changes
+                _apply(table, {doc["id"]: doc.doc_id for doc in documents}, changes)
+                if not changes.removals:
+                    self._keep_previous_version()
+            except BaseException:
+                storage.discard()  # nothing of a failed plan reaches the file on close
+                raise
             finally:
                 db.close()
+            if changes.removals:
+                # A removed person must not live on in the backup: it becomes the new version.
+                self._keep_previous_version()
+            return changes
+
+    def write(self, upserts: Sequence[Profile], removals: Sequence[str] = ()) -> None:
+        """Insert or replace `upserts` and delete `removals` in one atomic write."""
+        self.update(lambda _: Changes(upserts, removals))
+
+    def _keep_previous_version(self) -> None:
+        """Make `PATH.bak` a copy of the file as it is now: its own file, so that nothing done
+        to the directory file in place can damage both."""
+        if self.path.exists():
+            atomic_copy(self.path, self.backup_path)
 
     def _documents(self) -> list[dict[str, Any]]:
         data = AtomicJSONStorage(self.path).read() or {}
@@ -167,17 +225,54 @@ class TinyDBStore:
         return [table[key] for key in sorted(table, key=_doc_order)]
 
 
+def _apply(table: Any, doc_ids: dict[str, int], changes: Changes) -> None:
+    replaced = [doc_ids[p.id] for p in changes.upserts if p.id in doc_ids]
+    gone = [doc_ids[i] for i in changes.removals if i in doc_ids]
+    if replaced or gone:
+        table.remove(doc_ids=replaced + gone)
+    documents = []
+    next_id = max(doc_ids.values(), default=0) + 1
+    for profile in changes.upserts:
+        doc_id = doc_ids.get(profile.id)
+        if doc_id is None:
+            doc_id, next_id = next_id, next_id + 1
+        documents.append(Document(profile.to_dict(), doc_id=doc_id))
+    table.insert_multiple(documents)
+
+
+def backup_path(path: Path) -> Path:
+    """Where the previous version of the directory file is kept."""
+    return path.with_name(path.name + ".bak")
+
+
+def leftover_temp_files(path: Path) -> list[Path]:
+    """Temporary files of writers that were killed before they could rename them."""
+    if not path.parent.is_dir():
+        return []
+    return sorted(path.parent.glob(f".{path.name}.*.tmp"))
+
+
+def remove_leftover_temp_files(path: Path) -> list[Path]:
+    """Delete what killed writers left behind; only safe while holding the write lock."""
+    removed = []
+    for leftover in leftover_temp_files(path):
+        with contextlib.suppress(FileNotFoundError):
+            leftover.unlink()
+            removed.append(leftover)
+    return removed
+
+
 def _doc_order(key: str) -> tuple[int, str]:
     return (int(key), key) if key.isdigit() else (0, key)
 
 
-def _profile(document: dict[str, Any]) -> Profile:
+def _profile(document: dict[str, Any], path: Path) -> Profile:
     try:
         profile, _ = profile_from_record(document)
     except RecordError as exc:
         raise CorruptStoreError(
-            f"the directory file holds an invalid person ({exc})",
-            hint="the file was left untouched; fix it or restore a backup",
+            f"the directory file {path} holds an invalid person ({exc})",
+            hint=RESTORE_HINT,
         ) from None
     return profile
 
