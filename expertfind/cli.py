@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -55,14 +55,14 @@ synonyms_app = typer.Typer(
 app.add_typer(synonyms_app, name="synonyms")
 
 
-class ImportFormat(str, Enum):
+class ImportFormat(StrEnum):
     auto = "auto"
     json = "json"
     jsonl = "jsonl"
     csv = "csv"
 
 
-class ExportFormat(str, Enum):
+class ExportFormat(StrEnum):
     json = "json"
     jsonl = "jsonl"
     csv = "csv"
@@ -100,6 +100,11 @@ def synonyms_file(path: Path) -> Path:
     return path.with_name(path.stem + ".synonyms.txt")
 
 
+def presets_folder(path: Path) -> Path:
+    """Your own presets: `presets/*.toml` next to the directory file."""
+    return path.parent / "presets"
+
+
 def _directory(ctx: typer.Context) -> Directory:
     path = _path(ctx)
     return Directory(open_store(path), synonyms_file=synonyms_file(path))
@@ -121,6 +126,11 @@ def import_command(
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Report what would change, write nothing.",
     )] = False,
+    preset: Annotated[str | None, typer.Option(
+        "--preset", metavar="NAME",
+        help="Read an HR export: entra, google, bamboohr, successfactors, workday, linkedin, "
+        "your own (see `expertfind presets`), a .toml file, or none. Default: detected.",
+    )] = None,
 ) -> None:
     """Add or update people from HR or profile exports; all or nothing.
 
@@ -133,7 +143,7 @@ def import_command(
     chosen = None if format is ImportFormat.auto else Format(format.value)
     report = _directory(ctx).import_files(
         files, format=chosen, mapping=parse_mapping(mapping or []), encoding=encoding,
-        dry_run=dry_run,
+        dry_run=dry_run, preset=preset, presets_folder=presets_folder(_path(ctx)),
     )
     output.report_import(report, dry_run=dry_run)
 
@@ -312,6 +322,33 @@ def remove(
     """
     removed = _directory(ctx).remove(person_id)
     output.say(f"Removed {removed.id}.")
+
+
+@app.command()
+def presets(
+    ctx: typer.Context,
+    json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """List the import presets for HR exports, with the columns each reads.
+
+    Your own presets are TOML files in a `presets` folder next to the directory file.
+
+    Example: expertfind presets
+    """
+    from .presets import LINKEDIN, all_presets
+    from .presets.linkedin import FILES_READ
+
+    described = [p.describe() for p in all_presets(presets_folder(_path(ctx))).values()]
+    described.append({
+        "name": LINKEDIN, "description": "LinkedIn: Get a copy of your data (.zip or its folder)",
+        "format": "archive", "origin": "built in", "detect": ["Profile.csv in the archive"],
+        "fields": {"(files)": list(FILES_READ)}, "drop": [],
+    })
+    described.sort(key=lambda p: p["name"])
+    if json:
+        output.print_json(described)
+    else:
+        output.render_presets(described)
 
 
 @app.command()

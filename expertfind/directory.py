@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import NotFoundError, ValidationError
-from .formats import Format, Record, read_records
+from .formats import Format, Record
 from .models import Profile, RecordError, profile_from_record
 from .search import Answer, Ranker, RankingSettings, load_synonyms
+from .sources import Source, read_source
 from .store import Changes, ProfileStore
 
 
@@ -31,6 +32,7 @@ class ImportReport:
 
     changes: list[Change] = field(default_factory=list)
     written: bool = False
+    sources: list[Source] = field(default_factory=list)
 
     def count(self, action: str) -> int:
         return sum(1 for change in self.changes if change.action == action)
@@ -89,13 +91,21 @@ class Directory:
         mapping: dict[str, str] | None = None,
         encoding: str | None = None,
         dry_run: bool = False,
+        preset: str | None = None,
+        presets_folder: Path | None = None,
     ) -> ImportReport:
-        """Read, validate and upsert every person in `paths`: all of them, or none."""
-        records: list[Record] = []
-        for path in paths:
-            found, _ = read_records(path, format=format, mapping=mapping, encoding=encoding)
-            records.extend(found)
-        return self.import_records(records, dry_run=dry_run)
+        """Read, validate and upsert every person in `paths`: all of them, or none.
+
+        HR exports are read through `preset` when named, or through the preset their columns
+        show; `preset="none"` reads columns as the profile format names them."""
+        sources = [
+            read_source(path, format=format, mapping=mapping, encoding=encoding, preset=preset,
+                        presets_folder=presets_folder)
+            for path in paths
+        ]
+        report = self.import_records([r for s in sources for r in s.records], dry_run=dry_run)
+        report.sources = sources
+        return report
 
     def import_records(self, records: Iterable[Record], *, dry_run: bool = False) -> ImportReport:
         return self.upsert(validate_records(records), dry_run=dry_run)

@@ -11,7 +11,7 @@ import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +25,12 @@ CSV_COLUMNS = (
     "id", "name", "email", "title", "team", "location",
     "languages", "skills", "interests", "available", "contributions",
 )
-_TRUE = {"true", "yes", "y", "1", "ja", "j", "waar"}
-_FALSE = {"false", "no", "n", "0", "nee", "onwaar"}
+_TRUE = {"true", "yes", "y", "1", "ja", "j", "waar", "active", "actief", "enabled"}
+_FALSE = {"false", "no", "n", "0", "nee", "onwaar", "inactive", "inactief", "disabled", "terminated",
+          "suspended", "archived"}
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     """A profile file format."""
 
     JSON = "json"
@@ -53,7 +54,7 @@ def read_records(
     encoding: str | None = None,
 ) -> tuple[list[Record], Format]:
     """Every person record in `path`, and the format it was read as."""
-    raw = _read_bytes(path)
+    raw = read_bytes(path)
     text = decode(raw, path=path, encoding=encoding)
     chosen = format or sniff_format(path, text)
     if chosen is Format.JSON:
@@ -63,7 +64,7 @@ def read_records(
     return _csv_records(text, path, mapping or {}), chosen
 
 
-def _read_bytes(path: Path) -> bytes:
+def read_bytes(path: Path) -> bytes:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -168,28 +169,41 @@ def parse_mapping(pairs: Iterable[str]) -> dict[str, str]:
     return mapping
 
 
-def _csv_records(text: str, path: Path, mapping: Mapping[str, str]) -> list[Record]:
+@dataclass(frozen=True)
+class Table:
+    """The rows of a CSV file under its header, each with its line number in the file."""
+
+    header: list[str]
+    rows: list[tuple[int, list[str]]]
+    delimiter: str
+
+
+def read_table(
+    text: str, path: Path, *, preamble: Sequence[str] = (), header_rows: int = 1
+) -> Table:
+    """Header and rows of CSV text, after what spreadsheets and HR systems put above the header:
+    Excel's `sep=;`, a `version:` line, or a `Notes:` paragraph; with `header_rows=2` the row
+    after the header (labels under the keys) is skipped."""
     lines = text.splitlines(keepends=True)
     skipped = 0
-    if lines and lines[0].strip().lower().startswith("sep="):
-        skipped = 1
+    prefixes = tuple(p.casefold() for p in ("sep=", *preamble))
+    while skipped < len(lines) and lines[skipped].strip().casefold().startswith(prefixes):
+        skipped += 1
+    if skipped < len(lines) and lines[skipped].strip().casefold() == "notes:":
+        while skipped < len(lines) and lines[skipped].strip():
+            skipped += 1
+        while skipped < len(lines) and not lines[skipped].strip():
+            skipped += 1
     body = "".join(lines[skipped:])
     if not body.strip():
         raise InputError(f"{path} is empty")
     delimiter = sniff_delimiter(body)
     reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter)
+    rows: list[tuple[int, list[str]]] = []
     try:
         header = next(reader)
-    except csv.Error as exc:
-        raise InputError(f"{path} line {skipped + 1}: {exc}") from None
-    fields = [_field_for(column, mapping) for column in header]
-    if "name" not in fields:
-        raise InputError(
-            f"{path} has no name column (columns: {', '.join(h for h in header if h) or 'none'})",
-            hint="map one with --map 'Your column=name'",
-        )
-    records = []
-    try:
+        for _ in range(header_rows - 1):
+            next(reader, None)
         for row in reader:
             if not any(cell.strip() for cell in row):
                 continue
@@ -198,11 +212,25 @@ def _csv_records(text: str, path: Path, mapping: Mapping[str, str]) -> list[Reco
                 raise InputError(
                     f"{path} line {number} has {len(row)} cells but the header has {len(header)}"
                 )
-            cells = dict(zip(fields, row, strict=False))
-            records.append(Record(f"{path.name} line {number}", _csv_person(cells, delimiter)))
+            rows.append((number, row))
     except csv.Error as exc:
         raise InputError(f"{path} line {reader.line_num + skipped}: {exc}") from None
-    return records
+    return Table(header, rows, delimiter)
+
+
+def _csv_records(text: str, path: Path, mapping: Mapping[str, str]) -> list[Record]:
+    table = read_table(text, path)
+    fields = [_field_for(column, mapping) for column in table.header]
+    if "name" not in fields:
+        raise InputError(
+            f"{path} has no name column (columns: {', '.join(h for h in table.header if h) or 'none'})",
+            hint="map one with --map 'Your column=name', or use a preset (`expertfind presets`)",
+        )
+    return [
+        Record(f"{path.name} line {number}", csv_person(dict(zip(fields, row, strict=False)),
+                                                        table.delimiter))
+        for number, row in table.rows
+    ]
 
 
 def sniff_delimiter(text: str) -> str:
@@ -222,7 +250,8 @@ def _field_for(column: str, mapping: Mapping[str, str]) -> str:
     return key if key in KNOWN_FIELDS else column.strip()
 
 
-def _csv_person(cells: Mapping[str, str], delimiter: str) -> dict[str, Any]:
+def csv_person(cells: Mapping[str, str], delimiter: str) -> dict[str, Any]:
+    """A person record from cells named by field: lists split, `available` read as a boolean."""
     person: dict[str, Any] = {}
     for field, raw in cells.items():
         value = raw.strip()

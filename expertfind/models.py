@@ -31,7 +31,10 @@ LIST_FIELDS = ("languages", "interests")
 CONTRIBUTION_FIELDS = ("kind", "title", "url", "date", "tags", "text")
 MIN_LEVEL, MAX_LEVEL = 1, 5
 MAX_TEXT_LENGTH = 100_000
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_PREFIX_RE = re.compile(
+    r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ][0-9:.]+(?:Z|[+-]\d{2}:?\d{2}| UTC)?)?$"
+)
+_DUTCH_DATE_RE = re.compile(r"^(\d{1,2})-(\d{1,2})-(\d{4})$")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -269,14 +272,23 @@ def parse_contribution(value: object) -> Contribution:
 
 
 def parse_date(value: object) -> str:
-    """A `YYYY-MM-DD` date that exists in the calendar."""
-    if not isinstance(value, str) or not _DATE_RE.match(value.strip()):
-        raise RecordError(f"a date must be written YYYY-MM-DD, not {value!r}")
+    """A date that exists in the calendar, as `YYYY-MM-DD`.
+
+    Also read: a date-time (`2024-03-02T10:00:00Z`, `2024/03/02 10:00:00 UTC`) and the Dutch
+    `d-M-yyyy` (`2-3-2024` is 2 March), as Excel writes them in the Netherlands."""
+    text = value.strip() if isinstance(value, str) else ""
+    iso = _ISO_PREFIX_RE.match(text)
+    dutch = _DUTCH_DATE_RE.match(text)
+    if iso:
+        year, month, day = iso.groups()
+    elif dutch:
+        day, month, year = dutch.groups()
+    else:
+        raise RecordError(f"a date must be written YYYY-MM-DD (or d-M-yyyy), not {value!r}")
     try:
-        date.fromisoformat(value.strip())
+        return date(int(year), int(month), int(day)).isoformat()
     except ValueError:
         raise RecordError(f"{value!r} is not a date in the calendar") from None
-    return value.strip()
 
 
 def profile_from_record(record: object) -> tuple[Profile, frozenset[str]]:

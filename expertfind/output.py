@@ -237,7 +237,15 @@ def render_profile(person: Profile) -> None:
             console.print(line)
 
 
+PREVIEW_ROWS = 3
+
+
 def report_import(report: ImportReport, *, dry_run: bool) -> None:
+    for source in report.sources:
+        for note in source.notes():
+            say(clean(note))
+    if dry_run:
+        render_preview(report)
     people = len(report.changes)
     summary = (f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged")
     if dry_run:
@@ -247,6 +255,39 @@ def report_import(report: ImportReport, *, dry_run: bool) -> None:
         say(f"Dry run: {people} records read; {summary}. Nothing was written.")
     else:
         say(f"Imported {people} records: {summary}.")
+
+
+def render_preview(report: ImportReport) -> None:
+    """What a dry run shows on stdout: the mapping each preset uses, and the first people
+    as they would land in the directory."""
+    console = data_console()
+    for source in report.sources:
+        if source.preset and source.mapping:
+            table = Table(title=f"{clean(source.path.name)}: preset {source.preset}", title_justify="left")
+            table.add_column("field")
+            table.add_column("read from")
+            for target, columns in source.mapping.items():
+                table.add_row(target, Text(clean(columns)))
+            console.print(table)
+    for change in report.changes[:PREVIEW_ROWS]:
+        console.print(Text(f"{clean(change.position)}:", style="bold"))
+        console.print(Text(clean(json.dumps(change.profile.to_dict(), ensure_ascii=False, indent=2))))
+    if len(report.changes) > PREVIEW_ROWS:
+        console.print(Text(f"… and {len(report.changes) - PREVIEW_ROWS} more", style="dim"))
+
+
+def render_presets(presets: Sequence[dict[str, Any]]) -> None:
+    """`expertfind presets`: each preset with the columns it reads for each field."""
+    console = data_console()
+    for preset in presets:
+        console.print(Text.assemble((preset["name"], "bold"), "  ", clean(preset["description"]),
+                                    ("  [" + clean(preset["origin"]) + "]", "dim")))
+        if preset.get("detect"):
+            console.print(Text("  detected by: " + clean(", ".join(preset["detect"])), style="dim"))
+        for target, columns in preset["fields"].items():
+            console.print(Text(f"  {target:<10} ← " + clean(" | ".join(columns))))
+        if preset.get("drop"):
+            console.print(Text("  not stored: " + clean(", ".join(preset["drop"])), style="dim"))
 
 
 def render_findings(findings: Sequence[Finding]) -> None:

@@ -40,7 +40,7 @@ def test_a_full_record_round_trips_unchanged() -> None:
         ({"name": "A", "skills": [{"name": "x", "level": "5"}]}, "whole number"),
         ({"name": "A", "skills": "python"}, "'skills' must be a list"),
         ({"name": "A", "interests": ["ok", 4]}, "'interests' must be text"),
-        ({"name": "A", "contributions": [{"title": "t", "date": "02-03-2024"}]}, "YYYY-MM-DD"),
+        ({"name": "A", "contributions": [{"title": "t", "date": "03/02/2024"}]}, "YYYY-MM-DD"),
         ({"name": "A", "contributions": [{"title": "t", "date": "2024-02-30"}]}, "not a date"),
         ({"name": "A", "contributions": [{"kind": "blog"}]}, "needs a 'title' or a 'text'"),
         ({"name": "A", "available": "yes"}, "'available' must be true or false"),
@@ -82,3 +82,12 @@ def test_contributions_merge_without_duplicates() -> None:
 def test_level_written_after_a_colon_in_a_skill_string() -> None:
     profile, _ = profile_from_record({"name": "A", "skills": ["crowdfunding:5", "c++"]})
     assert [(s.name, s.level) for s in profile.skills] == [("crowdfunding", 5), ("c++", None)]
+
+
+@pytest.mark.parametrize(("written", "stored"), [
+    ("2024-03-02", "2024-03-02"), ("2-3-2024", "2024-03-02"), ("02-03-2024", "2024-03-02"),
+    ("2024/03/02 10:00:00 UTC", "2024-03-02"), ("2024-03-02T10:00:00Z", "2024-03-02"),
+])
+def test_dates_as_excel_and_exports_write_them_are_stored_as_iso(written: str, stored: str) -> None:
+    profile, _ = profile_from_record({"name": "A", "contributions": [{"title": "t", "date": written}]})
+    assert profile.contributions[0].date == stored

@@ -1,0 +1,176 @@
+"""Where import records come from: profile files as they are, HR exports through a preset
+(named, or detected from the header), and LinkedIn archives."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError, UsageError
+from .formats import (
+    Format,
+    Record,
+    csv_person,
+    decode,
+    read_bytes,
+    read_records,
+    read_table,
+    sniff_format,
+)
+from .presets import LINKEDIN, Preset, all_presets, choose_preset, detect_preset, flatten_entry, map_rows
+from .presets.linkedin import NOT_STORED, is_linkedin_archive, read_linkedin
+
+NO_PRESET = "none"
+
+
+@dataclass
+class Source:
+    """The records of one import file, and how they were read."""
+
+    path: Path
+    records: list[Record]
+    preset: str | None = None
+    detected: bool = False
+    mapping: dict[str, str] = field(default_factory=dict)
+    unknown: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+
+    def notes(self) -> list[str]:
+        """What a user should know about how this file was read (for stderr)."""
+        notes = []
+        if self.preset:
+            how = "detected" if self.detected else "as asked"
+            hint = "; --preset none reads the columns as they are" if self.detected else ""
+            notes.append(f"{self.path.name}: read with preset {self.preset} ({how}){hint}")
+        if self.unknown:
+            notes.append(f"{self.path.name}: kept as extra fields (the preset does not know them): "
+                         + ", ".join(self.unknown))
+        if self.dropped:
+            notes.append(f"{self.path.name}: not stored (personal data the preset leaves out): "
+                         + ", ".join(self.dropped))
+        return notes
+
+
+def read_source(
+    path: Path,
+    *,
+    format: Format | None = None,
+    mapping: Mapping[str, str] | None = None,
+    encoding: str | None = None,
+    preset: str | None = None,
+    presets_folder: Path | None = None,
+) -> Source:
+    """Every record in `path`: through `preset` if named, else through the preset its columns
+    show (unless `--map` is given or `preset` is "none"), else as the profile format."""
+    if preset == LINKEDIN or (preset is None and (path.is_dir() or path.suffix.casefold() == ".zip")):
+        if not is_linkedin_archive(path):
+            if preset == LINKEDIN:
+                raise InputError(f"{path} is not a LinkedIn data archive (no Profile.csv in it)")
+            raise InputError(f"{path} is a folder or zip, not a profile file",
+                             hint="give a LinkedIn data archive, or the files inside it")
+        record, used = read_linkedin(path)
+        return Source(path, [Record(f"{path.name} (LinkedIn archive)", record)], LINKEDIN,
+                      detected=preset is None, mapping={"files": ", ".join(used)},
+                      dropped=list(NOT_STORED))
+    if preset == NO_PRESET or mapping:
+        if preset not in (None, NO_PRESET):
+            raise UsageError("use either --preset or --map, not both")
+        records, _ = read_records(path, format=format, mapping=mapping, encoding=encoding)
+        return Source(path, records)
+    chosen = choose_preset(preset, presets_folder) if preset else None
+    text = decode(read_bytes(path), path=path, encoding=encoding)
+    kind = format or (Format(chosen.format) if chosen else sniff_format(path, text))
+    if chosen is None:
+        chosen = _detect(path, text, kind, presets_folder)
+        if chosen is None:
+            records, _ = read_records(path, format=kind, mapping=None, encoding=encoding)
+            return Source(path, records)
+        detected = True
+    else:
+        detected = False
+    return _through_preset(path, text, kind, chosen, detected)
+
+
+def _detect(path: Path, text: str, kind: Format, folder: Path | None) -> Preset | None:
+    presets = list(all_presets(folder).values())
+    if kind is Format.CSV:
+        preambles = tuple(p for preset in presets for p in preset.preamble)
+        try:
+            header = read_table(text, path, preamble=preambles).header
+        except InputError:
+            return None
+        return detect_preset(header, [p for p in presets if p.format == "csv"])
+    if kind is Format.JSON:
+        try:
+            document = json.loads(text)
+        except (json.JSONDecodeError, RecursionError):
+            return None
+        if isinstance(document, Mapping) and "people" not in document:
+            return detect_preset(list(document), [p for p in presets if p.format == "json"])
+    return None
+
+
+def _through_preset(path: Path, text: str, kind: Format, preset: Preset, detected: bool) -> Source:
+    if kind is Format.CSV:
+        table = read_table(text, path, preamble=preset.preamble, header_rows=preset.header_rows)
+        header: list[str] = table.header
+        rows: list[tuple[str, list[Any]]] = [(f"{path.name} line {n}", row) for n, row in table.rows]
+        delimiter = table.delimiter
+    elif kind is Format.JSON:
+        header, rows = _json_rows(path, text, preset)
+        delimiter = ","
+    else:
+        raise UsageError(f"preset {preset.name} reads {preset.format} files, not {kind.value}")
+    mapped = map_rows(preset, header, rows)
+    if not any(cells.get("name") for _, cells, _ in mapped.records) and mapped.records:
+        raise InputError(
+            f"{path}: preset {preset.name} found no name in any row "
+            f"(it reads the name from: {', '.join(' + '.join(a) for a in preset.fields.get('name', ()))})",
+            hint="check the file's columns against `expertfind presets`",
+        )
+    records = [
+        Record(position, {**extra, **csv_person(cells, delimiter)})
+        for position, cells, extra in mapped.records
+    ]
+    return Source(path, records, preset.name, detected, mapping=preset_mapping(preset, header),
+                  unknown=mapped.unknown, dropped=mapped.dropped)
+
+
+def _json_rows(path: Path, text: str, preset: Preset) -> tuple[list[str], list[tuple[str, list[Any]]]]:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}, "
+                         f"column {exc.colno}") from None
+    except RecursionError:
+        raise InputError(f"{path} is nested too deeply to be a report") from None
+    entries = document.get(preset.records) if preset.records and isinstance(document, Mapping) else document
+    if not isinstance(entries, list):
+        raise InputError(f"{path}: expected a list of entries"
+                         + (f" under {preset.records!r}" if preset.records else ""))
+    flat = []
+    for number, entry in enumerate(entries, start=1):
+        if not isinstance(entry, Mapping):
+            raise InputError(f"{path} entry {number}: expected an object")
+        flat.append(flatten_entry(entry))
+    header = list(dict.fromkeys(key for entry in flat for key in entry))
+    rows = [(f"{path.name} entry {n}", [entry.get(k) for k in header])
+            for n, entry in enumerate(flat, start=1)]
+    return header, rows
+
+
+def preset_mapping(preset: Preset, header: list[str]) -> dict[str, str]:
+    """For each field, the columns of this file it is read from (what `--dry-run` shows)."""
+    from .presets import column_key
+
+    present = {column_key(c) for c in header}
+    mapping = {}
+    for target, alternatives in preset.fields.items():
+        usable = [" + ".join(alt) for alt in alternatives
+                  if any(column_key(c) in present for c in alt)]
+        if usable:
+            mapping[target] = " | ".join(usable)
+    return mapping
