@@ -11,11 +11,12 @@ import typer
 from typer.core import TyperGroup
 
 from . import __version__, output
-from .directory import Directory
+from .directory import Directory, ImportReport, add_contributions
 from .errors import ExpertfindError, InputError, UsageError
 from .files import atomic_write_bytes
-from .formats import Format, dump_csv, dump_json, dump_jsonl, parse_mapping
+from .formats import Format, dump_csv, dump_json, dump_jsonl, parse_mapping, read_records
 from .models import split_level
+from .questionlog import QuestionLog
 from .search import RankingSettings
 from .search.index import IndexSettings
 from .search.synonyms import load_synonyms, parse_lines
@@ -113,7 +114,10 @@ def _directory(ctx: typer.Context) -> Directory:
 @app.command("import")
 def import_command(
     ctx: typer.Context,
-    files: Annotated[list[Path], typer.Argument(help="Profile files: JSON, JSON Lines or CSV.")],
+    files: Annotated[list[Path] | None, typer.Argument(
+        help="Profile files: JSON, JSON Lines, CSV, an HR export or a LinkedIn archive.",
+        show_default=False,
+    )] = None,
     format: Annotated[ImportFormat, typer.Option(
         "--format", "-f", help="File format; auto looks at the extension, then the content.",
     )] = ImportFormat.auto,
@@ -131,6 +135,11 @@ def import_command(
         help="Read an HR export: entra, google, bamboohr, successfactors, workday, linkedin, "
         "your own (see `expertfind presets`), a .toml file, or none. Default: detected.",
     )] = None,
+    contributions: Annotated[list[Path] | None, typer.Option(
+        "--contributions", metavar="FILE",
+        help="A contributions feed (CSV/JSON Lines: author email or id, kind, title, date, tags, "
+        "url, text) to append to the authors' profiles (repeatable).",
+    )] = None,
 ) -> None:
     """Add or update people from HR or profile exports; all or nothing.
 
@@ -141,11 +150,32 @@ def import_command(
     Example: expertfind import people.csv --map "Naam=name" --map "Vaardigheden=skills"
     """
     chosen = None if format is ImportFormat.auto else Format(format.value)
-    report = _directory(ctx).import_files(
-        files, format=chosen, mapping=parse_mapping(mapping or []), encoding=encoding,
-        dry_run=dry_run, preset=preset, presets_folder=presets_folder(_path(ctx)),
-    )
-    output.report_import(report, dry_run=dry_run)
+    if not files and not contributions:
+        raise UsageError("give profile files to import, or --contributions FILE")
+    directory = _directory(ctx)
+    if files:
+        report = directory.import_files(
+            files, format=chosen, mapping=parse_mapping(mapping or []), encoding=encoding,
+            dry_run=dry_run, preset=preset, presets_folder=presets_folder(_path(ctx)),
+        )
+        output.report_import(report, dry_run=dry_run)
+        _warn_about_duplicates(directory, report, dry_run=dry_run)
+    for feed in contributions or []:
+        records, _ = read_records(feed, format=chosen, mapping=parse_mapping(mapping or []),
+                                  encoding=encoding, require_name=False)
+        output.report_feed(feed, add_contributions(directory, records, dry_run=dry_run), dry_run=dry_run)
+
+
+def _warn_about_duplicates(directory: Directory, report: ImportReport, *, dry_run: bool) -> None:
+    from .talent import likely_duplicates
+
+    if dry_run or not report.written:
+        return
+    touched = [change.profile.id for change in report.changes]
+    for first, second in likely_duplicates(directory.people(), touched):
+        output.say(f"Warning: {first.id} and {second.id} look like the same person "
+                   f"({first.name} / {second.name}); `expertfind merge {first.id} {second.id}` "
+                   "merges them.")
 
 
 @app.command()
@@ -166,18 +196,27 @@ def ask(
         "--half-life", min=0.0, metavar="YEARS",
         help="Contributions lose half their weight every YEARS (0: never).",
     )] = IndexSettings.half_life_years,
+    no_log: Annotated[bool, typer.Option(
+        "--no-log", help="Do not add this question to the question log.",
+    )] = False,
 ) -> None:
     """Rank the colleagues to ask about a topic, each with the evidence that made them match.
+
+    The question and the people suggested (never who asked) go to the question log next to the
+    directory, unless --no-log or `expertfind log off`. When scores are within 5%, whoever was
+    suggested least in the last 30 days goes first (fair load; --explain says when).
 
     Example: expertfind ask "wie weet iets van crowdfunding?" --limit 3
     """
     question = " ".join(query).strip()
     if not question:
         raise InputError("the question is empty", hint='ask about something: expertfind ask "crowdfunding"')
+    from .asking import ask as ask_directory
+
     settings = RankingSettings(index=IndexSettings(half_life_years=half_life))
-    directory = _directory(ctx)
-    answer = directory.ranker(settings).ask(
-        question, limit=limit, include_unavailable=include_unavailable
+    answer = ask_directory(
+        _directory(ctx), question, limit=limit, include_unavailable=include_unavailable,
+        settings=settings, log=QuestionLog(_path(ctx)), record=not no_log,
     )
     if json:
         output.print_json(output.answer_json(answer, explain=explain))
@@ -321,7 +360,8 @@ def remove(
     Example: expertfind remove sanne-de-vries
     """
     removed = _directory(ctx).remove(person_id)
-    output.say(f"Removed {removed.id}.")
+    QuestionLog(_path(ctx)).forget(removed.id)
+    output.say(f"Removed {removed.id} (from the directory, its backup and the question log).")
 
 
 @app.command()
@@ -420,6 +460,9 @@ def synonyms_add(
         existing += "\n"
     atomic_write_bytes(path, (existing + " | ".join(cleaned) + "\n").encode("utf-8"))
     output.say(f"Added to {path}: {' | '.join(cleaned)}")
+
+
+from . import cli_learning  # noqa: E402,F401  (registers the social-learning commands)
 
 
 def main() -> None:

@@ -5,13 +5,22 @@ The CLI is a thin layer over this module; scripts and the benchmarks use it dire
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
+from typing import Any
 
-from .errors import NotFoundError, ValidationError
-from .formats import Format, Record
-from .models import Profile, RecordError, profile_from_record
+from .errors import NotFoundError, UsageError, ValidationError
+from .formats import Format, Record, split_cell
+from .models import (
+    Contribution,
+    Profile,
+    RecordError,
+    merge_contributions,
+    parse_contribution,
+    profile_from_record,
+)
 from .search import Answer, Ranker, RankingSettings, load_synonyms
 from .sources import Source, read_source
 from .store import Changes, ProfileStore
@@ -69,9 +78,16 @@ def validate_records(records: Iterable[Record]) -> list[tuple[Profile, frozenset
 class Directory:
     """The people of one skills directory."""
 
-    def __init__(self, store: ProfileStore, *, synonyms_file: Path | None = None) -> None:
+    def __init__(
+        self,
+        store: ProfileStore,
+        *,
+        synonyms_file: Path | None = None,
+        today: Callable[[], date] = date.today,
+    ) -> None:
         self.store = store
         self.synonyms_file = synonyms_file
+        self.today = today
 
     def people(self) -> list[Profile]:
         return self.store.people()
@@ -141,6 +157,7 @@ class Directory:
         original = dict(existing)
         by_email = {p.email.casefold(): p.id for p in existing.values() if p.email}
         touched: dict[str, None] = {}
+        dated: set[str] = set()
         for profile, present, position in incoming:
             target = self._match(profile, present, existing, by_email)
             if target is None:
@@ -157,9 +174,22 @@ class Directory:
                 profile = merged
             if profile.email:
                 by_email[profile.email.casefold()] = profile.id
+            if "updated" in present:
+                dated.add(profile.id)
             touched[profile.id] = None
             report.changes.append(Change(action, profile, position))
-        return [existing[i] for i in touched if existing[i] != original.get(i)]
+        today = self.today().isoformat()
+        changed = []
+        for person_id in touched:
+            profile = existing[person_id]
+            if profile != original.get(person_id):
+                if person_id not in dated:
+                    profile = replace(profile, updated=today)
+                changed.append(profile)
+        final = {p.id: p for p in changed}
+        report.changes = [Change(c.action, final.get(c.profile.id, c.profile), c.position)
+                          for c in report.changes]
+        return changed
 
     @staticmethod
     def _match(
@@ -200,3 +230,123 @@ class Directory:
         self, question: str, *, limit: int = 5, include_unavailable: bool = False
     ) -> Answer:
         return self.ranker().ask(question, limit=limit, include_unavailable=include_unavailable)
+
+
+@dataclass
+class FeedReport:
+    """The outcome of a contributions feed: what was appended, and the rows of unknown authors."""
+
+    added: int = 0
+    duplicates: int = 0
+    unknown: list[tuple[str, str]] = field(default_factory=list)
+    """(position, author as written) of rows whose author is not in the directory."""
+    people: int = 0
+    written: bool = False
+
+
+AUTHOR_FIELDS = ("author", "author_email", "author_id", "email", "id", "person", "auteur")
+
+
+def feed_author(record: Mapping[str, Any]) -> str | None:
+    """The author of a feed row: an email address or a person id, from the first author column."""
+    for key in AUTHOR_FIELDS:
+        value = record.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+def add_contributions(
+    directory: Directory, records: Sequence[Record], *, dry_run: bool = False
+) -> FeedReport:
+    """Append contributions from a feed (intranet, Yammer/Teams, LMS exports) to their authors,
+    without duplicates (same url, or same kind + title + date). Rows whose author is unknown are
+    reported and skipped; any invalid row stops the whole feed (nothing is written)."""
+    parsed: list[tuple[str, str, Contribution]] = []
+    problems = []
+    for record in records:
+        author = feed_author(record.data)
+        if author is None:
+            problems.append(f"{record.position}: no author (a column named {', '.join(AUTHOR_FIELDS[:3])})")
+            continue
+        fields = {k: v for k, v in record.data.items() if k not in AUTHOR_FIELDS}
+        if isinstance(fields.get("tags"), str):
+            fields["tags"] = split_cell(fields["tags"], ";")
+        try:
+            parsed.append((record.position, author, parse_contribution(fields)))
+        except RecordError as exc:
+            problems.append(f"{record.position}: {exc}")
+    if problems:
+        raise ValidationError(problems)
+    report = FeedReport()
+
+    def plan(people: list[Profile]) -> Changes:
+        report.added = report.duplicates = 0
+        report.unknown = []
+        by_id = {p.id: p for p in people}
+        by_email = {p.email.casefold(): p.id for p in people if p.email}
+        changed: dict[str, Profile] = {}
+        for position, author, contribution in parsed:
+            person_id = author if author in by_id else by_email.get(author.casefold())
+            if person_id is None:
+                report.unknown.append((position, author))
+                continue
+            person = changed.get(person_id, by_id[person_id])
+            merged = merge_contributions(person.contributions, [contribution])
+            if len(merged) == len(person.contributions):
+                report.duplicates += 1
+                continue
+            report.added += 1
+            changed[person_id] = replace(person, contributions=merged,
+                                         updated=directory.today().isoformat())
+        report.people = len(changed)
+        return Changes(list(changed.values())) if not dry_run else Changes()
+
+    if dry_run:
+        plan(directory.people())
+    else:
+        report.written = bool(directory.store.update(plan).upserts)
+    return report
+
+
+def merge_people(directory: Directory, keep_id: str, other_id: str) -> Profile:
+    """One person who arrived twice: `other_id` merged into `keep_id` (skills, interests,
+    languages and contributions without duplicates; empty fields filled from the other), and
+    `other_id` removed, in one write."""
+    if keep_id == other_id:
+        raise UsageError("give two different ids")
+    merged: list[Profile] = []
+
+    def plan(people: list[Profile]) -> Changes:
+        by_id = {p.id: p for p in people}
+        for person_id in (keep_id, other_id):
+            if person_id not in by_id:
+                raise NotFoundError(f"no person with id {person_id!r}",
+                                    hint="`expertfind list` shows the ids")
+        keep, other = by_id[keep_id], by_id[other_id]
+        combined = keep.merged_with(other, frozenset(("languages", "interests", "skills", "contributions")))
+        filled = {name: getattr(other, name) for name in ("email", "title", "team", "location")
+                  if getattr(keep, name) is None and getattr(other, name) is not None}
+        combined = replace(combined, **filled, extra={**other.extra, **keep.extra},
+                           available=keep.available and other.available,
+                           updated=directory.today().isoformat())
+        merged[:] = [combined]
+        return Changes([combined], [other_id])
+
+    directory.store.update(plan)
+    return merged[0]
+
+
+def stale_profiles(people: Sequence[Profile], *, months: int, today: date) -> list[Profile]:
+    """Profiles with no update and no contribution for `months` months (or never dated),
+    oldest first: who to remind to bring their profile up to date."""
+    cutoff = _months_before(today, months).isoformat()
+    stale = [p for p in people if (p.last_activity or "") < cutoff]
+    return sorted(stale, key=lambda p: (p.last_activity or "", p.name.casefold(), p.id))
+
+
+def _months_before(day: date, months: int) -> date:
+    month = day.month - months
+    year = day.year + (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    return date(year, month, min(day.day, 28))

@@ -52,8 +52,10 @@ def read_records(
     format: Format | None = None,
     mapping: Mapping[str, str] | None = None,
     encoding: str | None = None,
+    require_name: bool = True,
 ) -> tuple[list[Record], Format]:
-    """Every person record in `path`, and the format it was read as."""
+    """Every person record in `path`, and the format it was read as (`require_name=False` for
+    files of other records, such as contribution feeds)."""
     raw = read_bytes(path)
     text = decode(raw, path=path, encoding=encoding)
     chosen = format or sniff_format(path, text)
@@ -61,7 +63,7 @@ def read_records(
         return _json_records(text, path), chosen
     if chosen is Format.JSONL:
         return _jsonl_records(text, path), chosen
-    return _csv_records(text, path, mapping or {}), chosen
+    return _csv_records(text, path, mapping or {}, require_name=require_name), chosen
 
 
 def read_bytes(path: Path) -> bytes:
@@ -88,7 +90,11 @@ def decode(raw: bytes, *, path: Path, encoding: str | None = None) -> str:
         except UnicodeDecodeError as exc:
             raise InputError(f"{path} is not valid {encoding} (byte {exc.start})") from None
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16")
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{path} starts like UTF-16 but is not valid UTF-16 (byte {exc.start})",
+                             hint="save it again as 'Unicode text' or as CSV UTF-8") from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -218,10 +224,12 @@ def read_table(
     return Table(header, rows, delimiter)
 
 
-def _csv_records(text: str, path: Path, mapping: Mapping[str, str]) -> list[Record]:
+def _csv_records(
+    text: str, path: Path, mapping: Mapping[str, str], *, require_name: bool = True
+) -> list[Record]:
     table = read_table(text, path)
     fields = [_field_for(column, mapping) for column in table.header]
-    if "name" not in fields:
+    if require_name and "name" not in fields:
         raise InputError(
             f"{path} has no name column (columns: {', '.join(h for h in table.header if h) or 'none'})",
             hint="map one with --map 'Your column=name', or use a preset (`expertfind presets`)",
@@ -261,6 +269,8 @@ def csv_person(cells: Mapping[str, str], delimiter: str) -> dict[str, Any]:
             person[field] = split_cell(value, delimiter)
         elif field == "available":
             person[field] = _boolean(value)
+        elif field == "max_questions_per_week" and value.isdigit():
+            person[field] = int(value)
         elif field == "contributions":
             person[field] = _contributions_cell(value, delimiter)
         else:

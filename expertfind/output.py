@@ -11,13 +11,14 @@ import json
 import re
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .directory import ImportReport
+from .directory import FeedReport, ImportReport
 from .doctor import Finding
 from .models import Profile
 from .search import Answer, Evidence, Match
@@ -101,6 +102,8 @@ def match_json(match: Match, *, explain: bool) -> dict[str, Any]:
             "coverage": round(match.coverage, 4),
             "raw_score": round(match.raw, 4),
         }
+        if match.fair_load:
+            data["explanation"]["fair_load"] = match.fair_load
     return data
 
 
@@ -184,6 +187,8 @@ def _render_explanation(console: Console, answer: Answer) -> None:
             f"   {match.evidence_count} pieces of evidence, summed with diminishing returns "
             f"(n-th x n^-{answer.further_evidence:g}) = {match.summed:.2f}; "
             f"covers {match.coverage:.0%} of the question; raw score {match.raw:.2f}"))
+        if match.fair_load:
+            console.print(Text(f"   fair load: {clean(match.fair_load)}", style="yellow"))
 
 
 # --- people ------------------------------------------------------------------------------
@@ -255,6 +260,15 @@ def report_import(report: ImportReport, *, dry_run: bool) -> None:
         say(f"Dry run: {people} records read; {summary}. Nothing was written.")
     else:
         say(f"Imported {people} records: {summary}.")
+
+
+def report_feed(path: Path, report: FeedReport, *, dry_run: bool) -> None:
+    """The outcome of `import --contributions`, on stderr; unknown authors with their rows."""
+    for position, author in report.unknown:
+        say(f"  unknown author {clean(author)!r} ({clean(position)}): skipped")
+    verb = "would be added" if dry_run else "added"
+    say(f"{path.name}: {report.added} contributions {verb} to {report.people} people; "
+        f"{report.duplicates} already there; {len(report.unknown)} rows with an unknown author.")
 
 
 def render_preview(report: ImportReport) -> None:

@@ -124,3 +124,10 @@ def test_split_cell_on_newlines_and_pipes() -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such file"):
         read_records(tmp_path / "nope.csv")
+
+
+def test_a_broken_utf16_file_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "broken.csv"
+    path.write_bytes(b"\xfe\xff{\n}")  # a UTF-16 byte order mark, then an odd number of bytes
+    with pytest.raises(InputError, match="not valid UTF-16"):
+        read_records(path)

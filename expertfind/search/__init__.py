@@ -78,6 +78,8 @@ class Match:
     summed: float
     coverage: float
     raw: float
+    fair_load: str | None = None
+    """Why fair load moved this person, when it did."""
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,11 @@ class SynonymTable:
                 self._by_key.setdefault(phrase_key(tokens), []).append(index)
                 self.longest = max(self.longest, len(tokens))
 
+    def group_of(self, tokens: Sequence[str]) -> int | None:
+        """The first group `tokens` belong to, or None."""
+        groups = self._by_key.get(phrase_key(tokens))
+        return groups[0] if groups else None
+
     def equivalents(self, tokens: Sequence[str]) -> list[str]:
         """The other phrases that mean what `tokens` mean, in table order."""
         found: dict[str, None] = {}
