@@ -11,10 +11,9 @@ import typer
 from typer.core import TyperGroup
 
 from . import __version__, output
-from .directory import Directory, ImportReport, add_contributions
+from .directory import Directory, ImportReport
 from .errors import ExpertfindError, InputError, UsageError
 from .files import atomic_write_bytes
-from .formats import Format, dump_csv, dump_json, dump_jsonl, parse_mapping, read_records
 from .models import split_level
 from .questionlog import QuestionLog
 from .search import RankingSettings
@@ -101,6 +100,11 @@ def synonyms_file(path: Path) -> Path:
     return path.with_name(path.stem + ".synonyms.txt")
 
 
+def index_file(path: Path) -> Path:
+    """The stored search index, next to the directory file."""
+    return path.with_name(path.name + ".index")
+
+
 def presets_folder(path: Path) -> Path:
     """Your own presets: `presets/*.toml` next to the directory file."""
     return path.parent / "presets"
@@ -108,7 +112,7 @@ def presets_folder(path: Path) -> Path:
 
 def _directory(ctx: typer.Context) -> Directory:
     path = _path(ctx)
-    return Directory(open_store(path), synonyms_file=synonyms_file(path))
+    return Directory(open_store(path), synonyms_file=synonyms_file(path), index_file=index_file(path))
 
 
 @app.command("import")
@@ -149,6 +153,9 @@ def import_command(
 
     Example: expertfind import people.csv --map "Naam=name" --map "Vaardigheden=skills"
     """
+    from .directory import add_contributions
+    from .formats import Format, parse_mapping, read_records
+
     chosen = None if format is ImportFormat.auto else Format(format.value)
     if not files and not contributions:
         raise UsageError("give profile files to import, or --contributions FILE")
@@ -240,6 +247,8 @@ def export(
 
     Example: expertfind export --format csv -o people.csv
     """
+    from .formats import dump_csv, dump_json, dump_jsonl
+
     directory = _directory(ctx)
     people = [directory.get(person)] if person else directory.people()
     dump = {ExportFormat.json: dump_json, ExportFormat.jsonl: dump_jsonl, ExportFormat.csv: dump_csv}

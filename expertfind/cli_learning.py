@@ -10,19 +10,26 @@ import io
 import sys
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from . import output
-from . import output_learning as render
 from .cli import ErrorReportingGroup, _directory, _path, app, synonyms_file
-from .directory import merge_people, stale_profiles
 from .errors import InputError, UsageError
 from .files import atomic_write_bytes
-from .formats import safe_cell
 from .questionlog import QuestionLog, now
-from .search import load_synonyms
+from .search.synonyms import load_synonyms
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+
+def _render() -> ModuleType:
+    """The Rich views of these commands, loaded only when one runs."""
+    from . import output_learning
+
+    return output_learning
 
 log_app = typer.Typer(
     cls=ErrorReportingGroup,
@@ -37,6 +44,8 @@ CSV = Annotated[bool, typer.Option("--csv", help="Print CSV (for a spreadsheet) 
 
 
 def _csv(rows: list[dict[str, Any]]) -> None:
+    from .formats import safe_cell
+
     if not rows:
         return
     buffer = io.StringIO(newline="")
@@ -98,9 +107,9 @@ def skills(
     if json:
         output.print_json([row.to_json() for row in rows])
     elif as_csv:
-        _csv([render.topic_csv_row(row) for row in rows])
+        _csv([_render().topic_csv_row(row) for row in rows])
     else:
-        render.talent_table(rows)
+        _render().talent_table(rows)
 
 
 @app.command()
@@ -125,7 +134,7 @@ def similar(
                             "team": s.profile.team, "score": s.score, "shared": list(s.shared)}
                            for s in found])
     else:
-        render.similar_table(person_id, found)
+        _render().similar_table(person_id, found)
 
 
 @app.command()
@@ -158,7 +167,7 @@ def match(
     elif as_csv:
         _csv([p.to_json() for p in pairs])
     else:
-        render.pairs_table(pairs, unmatched)
+        _render().pairs_table(pairs, unmatched)
 
 
 @app.command()
@@ -183,7 +192,7 @@ def gaps(
     elif as_csv:
         _csv([t.to_json() for t in found])
     else:
-        render.gaps_table(found, len(entries), days)
+        _render().gaps_table(found, len(entries), days)
 
 
 @app.command()
@@ -211,7 +220,7 @@ def stats(
             "per_week": per_week(entries),
         })
     else:
-        render.stats_view(len(entries), days, asked, load, names)
+        _render().stats_view(len(entries), days, asked, load, names)
 
 
 @app.command()
@@ -226,6 +235,8 @@ def merge(
 
     Example: expertfind merge bobby-foo foo-bobby
     """
+    from .directory import merge_people
+
     merged = merge_people(_directory(ctx), keep_id, other_id)
     QuestionLog(_path(ctx)).forget(other_id, replace_with=keep_id)
     if json:
@@ -244,6 +255,8 @@ def stale(
 
     Example: expertfind stale --months 12 --csv > reminders.csv
     """
+    from .directory import stale_profiles
+
     directory = _directory(ctx)
     found = stale_profiles(directory.people(), months=months, today=directory.today())
     rows = [{"id": p.id, "name": p.name, "email": p.email, "team": p.team,
@@ -253,7 +266,7 @@ def stale(
     elif as_csv:
         _csv(rows)
     else:
-        render.stale_table(found, months)
+        _render().stale_table(found, months)
 
 
 @log_app.command("show")
@@ -272,7 +285,7 @@ def log_show(
         output.print_json([{"time": e.time.isoformat(timespec="seconds"), "query": e.query,
                             "suggested": list(e.suggested), "scores": list(e.scores)} for e in entries])
     else:
-        render.log_view(entries, log.enabled, log.path)
+        _render().log_view(entries, log.enabled, log.path)
 
 
 @log_app.command("off")

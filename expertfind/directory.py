@@ -5,11 +5,12 @@ The CLI is a thin layer over this module; scripts and the benchmarks use it dire
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import NotFoundError, UsageError, ValidationError
 from .formats import Format, Record, split_cell
@@ -22,8 +23,12 @@ from .models import (
     profile_from_record,
 )
 from .search import Answer, Ranker, RankingSettings, load_synonyms
-from .sources import Source, read_source
-from .store import Changes, ProfileStore
+from .search.index import IndexSettings, SearchIndex, build_index
+from .search.stored import load_index, save_index, settings_key
+from .store import Changes, Plan, ProfileStore
+
+if TYPE_CHECKING:
+    from .sources import Source
 
 
 @dataclass(frozen=True)
@@ -83,10 +88,12 @@ class Directory:
         store: ProfileStore,
         *,
         synonyms_file: Path | None = None,
+        index_file: Path | None = None,
         today: Callable[[], date] = date.today,
     ) -> None:
         self.store = store
         self.synonyms_file = synonyms_file
+        self.index_file = index_file
         self.today = today
 
     def people(self) -> list[Profile]:
@@ -114,6 +121,8 @@ class Directory:
 
         HR exports are read through `preset` when named, or through the preset their columns
         show; `preset="none"` reads columns as the profile format names them."""
+        from .sources import read_source  # HR presets and LinkedIn archives: only for imports
+
         sources = [
             read_source(path, format=format, mapping=mapping, encoding=encoding, preset=preset,
                         presets_folder=presets_folder)
@@ -144,7 +153,7 @@ class Directory:
         if dry_run:
             plan(self.store.people())
         else:
-            report.written = bool(self.store.update(plan).upserts)
+            report.written = bool(self.write(plan).upserts)
         return report
 
     def _merge(
@@ -216,15 +225,59 @@ class Directory:
             removed[:] = [p for p in people if p.id == person_id]
             return Changes(removals=[person_id] if removed else [])
 
-        self.store.update(plan)
+        self.write(plan)
         if not removed:
             raise NotFoundError(f"no person with id {person_id!r}",
                                 hint="`expertfind list` shows the ids")
         return removed[0]
 
+    def write(self, plan: Plan) -> Changes:
+        """Apply `plan` through the store; the stored search index is replaced in the same
+        locked step (and dropped first, so no stale copy of a removed person lingers)."""
+        index_file = self.index_file
+        if index_file is None:
+            return self.store.update(plan)
+
+        def planned(people: list[Profile]) -> Changes:
+            changes = plan(people)
+            if changes.upserts or changes.removals:
+                with contextlib.suppress(FileNotFoundError):
+                    index_file.unlink()
+            return changes
+
+        return self.store.update(planned, on_written=self._save_index)
+
+    def _save_index(self, generation: str | None, people: list[Profile]) -> None:
+        if self.index_file is None or generation is None:
+            return
+        settings = IndexSettings()
+        with contextlib.suppress(OSError):  # the index is a cache: ask rebuilds it when missing
+            save_index(self.index_file, build_index(people, settings), generation=generation,
+                       settings=settings_key(settings))
+
+    def search_index(self, settings: IndexSettings | None = None) -> SearchIndex:
+        """The search index of the directory as it is now: the stored one when it matches the
+        directory's generation and these settings exactly, else built (and stored) afresh."""
+        settings = settings or IndexSettings()
+        key = settings_key(settings)
+        cacheable = self.index_file is not None and key == settings_key(IndexSettings())
+        if cacheable and self.index_file is not None:
+            generation = self.store.generation()
+            if generation is not None:
+                stored = load_index(self.index_file, generation=generation, settings=key)
+                if stored is not None:
+                    return stored
+        generation, people = self.store.snapshot()
+        index = build_index(people, settings)
+        if cacheable and self.index_file is not None and generation is not None:
+            with contextlib.suppress(OSError):
+                save_index(self.index_file, index, generation=generation, settings=key)
+        return index
+
     def ranker(self, settings: RankingSettings | None = None) -> Ranker:
-        return Ranker(self.store.people(), synonyms=load_synonyms(self.synonyms_file),
-                      settings=settings)
+        settings = settings or RankingSettings()
+        return Ranker.from_index(self.search_index(settings.index),
+                                 synonyms=load_synonyms(self.synonyms_file), settings=settings)
 
     def ask(
         self, question: str, *, limit: int = 5, include_unavailable: bool = False
@@ -305,7 +358,7 @@ def add_contributions(
     if dry_run:
         plan(directory.people())
     else:
-        report.written = bool(directory.store.update(plan).upserts)
+        report.written = bool(directory.write(plan).upserts)
     return report
 
 
@@ -333,7 +386,7 @@ def merge_people(directory: Directory, keep_id: str, other_id: str) -> Profile:
         merged[:] = [combined]
         return Changes([combined], [other_id])
 
-    directory.store.update(plan)
+    directory.write(plan)
     return merged[0]
 
 

@@ -37,6 +37,7 @@ _ISO_PREFIX_RE = re.compile(
     r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ][0-9:.]+(?:Z|[+-]\d{2}:?\d{2}| UTC)?)?$"
 )
 _DUTCH_DATE_RE = re.compile(r"^(\d{1,2})-(\d{1,2})-(\d{4})$")
+_SEPARATORS = re.compile(r"[\s_\-]+")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -211,9 +212,12 @@ def _union(old: Iterable[str], new: Iterable[str]) -> tuple[str, ...]:
 
 def normalise_key(text: str) -> str:
     """Case-, accent- and spacing-insensitive form of a short label, for de-duplication."""
-    folded = unicodedata.normalize("NFKD", text).casefold()
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return " ".join(re.sub(r"[\s_\-]+", " ", folded).split())
+    if text.isascii():
+        folded = text.casefold()
+    else:
+        folded = unicodedata.normalize("NFKD", text).casefold()
+        folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return " ".join(_SEPARATORS.sub(" ", folded).split())
 
 
 def slugify(text: str) -> str:

@@ -12,16 +12,17 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .directory import FeedReport, ImportReport
-from .doctor import Finding
-from .models import Profile
-from .search import Answer, Evidence, Match
+if TYPE_CHECKING:  # for annotations only: rendering never needs these modules loaded
+    from .directory import FeedReport, ImportReport
+    from .doctor import Finding
+    from .models import Profile
+    from .search import Answer, Evidence, Match
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 

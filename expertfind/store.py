@@ -11,8 +11,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
@@ -27,6 +29,8 @@ from .files import atomic_copy, atomic_write_bytes
 from .models import Profile, RecordError, profile_from_record
 
 ENV_VAR = "EXPERTFIND_DB"
+META_TABLE = "meta"
+_GENERATION = re.compile(rb'^\{"meta":\{"1":\{"generation":"([0-9a-f]{32})"')
 LOCK_TIMEOUT_VAR = "EXPERTFIND_LOCK_TIMEOUT"
 PEOPLE_TABLE = "people"
 LOCK_TIMEOUT_SECONDS = 30.0
@@ -45,6 +49,8 @@ class Changes(NamedTuple):
 
 Plan = Callable[[list[Profile]], Changes]
 """Decides the changes from the directory as it is at the moment of writing."""
+Written = Callable[[str | None, list[Profile]], None]
+"""Told the new generation and the people after a write, while the write lock is still held."""
 
 
 class ProfileStore(Protocol):
@@ -58,11 +64,19 @@ class ProfileStore(Protocol):
         """One person by id, or None."""
         ...
 
-    def update(self, plan: Plan) -> Changes:
+    def update(self, plan: Plan, *, on_written: Written | None = None) -> Changes:
         """Run `plan` on the current people and apply its changes, all at once or not at all.
 
         No other writer runs between the read that `plan` sees and the write, so concurrent
         imports and adds never undo each other. Returns the changes that were applied."""
+        ...
+
+    def snapshot(self) -> tuple[str | None, list[Profile]]:
+        """The directory's generation (None when unknown) and its people, from one read."""
+        ...
+
+    def generation(self) -> str | None:
+        """A token that changes with every write: cheap to read, for caches such as the index."""
         ...
 
 
@@ -107,6 +121,8 @@ class AtomicJSONStorage(Storage):
         return data
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
+        if META_TABLE in data:  # first, so the generation can be read from the file's head
+            data = {META_TABLE: data[META_TABLE], **{k: v for k, v in data.items() if k != META_TABLE}}
         payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         atomic_write_bytes(self.path, payload)
 
@@ -185,18 +201,23 @@ class TinyDBStore:
                 return _profile(doc, self.path)
         return None
 
-    def update(self, plan: Plan) -> Changes:
+    def update(self, plan: Plan, *, on_written: Written | None = None) -> Changes:
         with write_lock(self.path):
             remove_leftover_temp_files(self.path)
             storage = OneWriteMiddleware(AtomicJSONStorage)
             db = TinyDB(self.path, storage=storage)
+            generation = uuid.uuid4().hex
             try:
                 table = db.table(PEOPLE_TABLE)
                 documents = sorted(table.all(), key=lambda doc: doc.doc_id)
-                changes = plan([_profile(doc, self.path) for doc in documents])
+                before = [_profile(doc, self.path) for doc in documents]
+                changes = plan(before)
                 if not changes.upserts and not changes.removals:
                     return changes
                 _apply(table, {doc["id"]: doc.doc_id for doc in documents}, changes)
+                meta = db.table(META_TABLE)
+                meta.truncate()
+                meta.insert({"generation": generation})
                 if not changes.removals:
                     self._keep_previous_version()
             except BaseException:
@@ -207,7 +228,34 @@ class TinyDBStore:
             if changes.removals:
                 # A removed person must not live on in the backup: it becomes the new version.
                 self._keep_previous_version()
+            if on_written is not None:
+                on_written(self._stamp(generation), _after(before, changes))
             return changes
+
+    def snapshot(self) -> tuple[str | None, list[Profile]]:
+        before = self.generation()
+        data = AtomicJSONStorage(self.path).read() or {}
+        table = data.get(PEOPLE_TABLE, {})
+        people = [_profile(table[key], self.path) for key in sorted(table, key=_doc_order)]
+        return (before if before == self.generation() else None), people
+
+    def generation(self) -> str | None:
+        """The token of the last write, with the file's size and modification time: a file
+        changed by anything else (truncated, edited) no longer matches what was stamped."""
+        try:
+            with self.path.open("rb") as handle:
+                head = handle.read(128)
+        except OSError:
+            return None
+        found = _GENERATION.match(head)
+        return self._stamp(found.group(1).decode()) if found else None
+
+    def _stamp(self, token: str) -> str | None:
+        try:
+            status = self.path.stat()
+        except OSError:
+            return None
+        return f"{token}:{status.st_size}:{status.st_mtime_ns}"
 
     def write(self, upserts: Sequence[Profile], removals: Sequence[str] = ()) -> None:
         """Insert or replace `upserts` and delete `removals` in one atomic write."""
@@ -238,6 +286,14 @@ def _apply(table: Any, doc_ids: dict[str, int], changes: Changes) -> None:
             doc_id, next_id = next_id, next_id + 1
         documents.append(Document(profile.to_dict(), doc_id=doc_id))
     table.insert_multiple(documents)
+
+
+def _after(before: list[Profile], changes: Changes) -> list[Profile]:
+    """The people once `changes` are applied, in the order the file keeps them."""
+    replaced = {p.id: p for p in changes.upserts}
+    gone = set(changes.removals)
+    after = [replaced.pop(p.id, p) for p in before if p.id not in gone]
+    return after + [p for p in changes.upserts if p.id in replaced]
 
 
 def backup_path(path: Path) -> Path:

@@ -29,7 +29,8 @@ def test_write_upserts_and_removes_in_one_go(directory_file: Path) -> None:
     store.write([person("Eva", title="Teamleider")], removals=["bram"])
     assert [(p.id, p.title) for p in store.people()] == [("eva", "Teamleider")]
     on_disk = json.loads(directory_file.read_text())
-    assert list(on_disk) == ["people"] and len(on_disk["people"]) == 1
+    assert list(on_disk) == ["meta", "people"] and len(on_disk["people"]) == 1
+    assert str(store.generation()).startswith(on_disk["meta"]["1"]["generation"] + ":")
 
 
 def test_the_file_is_private_and_no_temp_files_remain(directory_file: Path) -> None:

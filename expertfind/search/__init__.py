@@ -107,6 +107,23 @@ class Ranker:
             self.settings.matching,
         )
 
+    @classmethod
+    def from_index(
+        cls,
+        index: SearchIndex,
+        *,
+        synonyms: SynonymTable | None = None,
+        settings: RankingSettings | None = None,
+    ) -> Ranker:
+        """A ranker over an index built (or stored) with `settings.index` already."""
+        ranker = cls.__new__(cls)
+        ranker.settings = settings or RankingSettings()
+        ranker.index = index
+        ranker.analyzer = QueryAnalyzer(
+            index, synonyms if synonyms is not None else load_synonyms(), ranker.settings.matching
+        )
+        return ranker
+
     def ask(self, question: str, *, limit: int = 5, include_unavailable: bool = False) -> Answer:
         """The best `limit` people to ask, best first; `[]` when nothing in the directory matches."""
         concepts = self.analyzer.analyse(question)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -31,17 +31,36 @@ class EvidenceItem:
     lengths: dict[str, int]
 
 
+Posting = tuple[int, Mapping[str, int]]
+"""An evidence item holding a term, with the term's frequency in each of the item's fields."""
+
+
 @dataclass
 class SearchIndex:
-    """Inverted index over evidence items, with the vocabulary's stems for matching."""
+    """Inverted index over evidence items, with the vocabulary's stems for matching.
 
-    people: list[Profile]
-    items: list[EvidenceItem] = field(default_factory=list)
-    postings: dict[str, list[tuple[int, dict[str, int]]]] = field(default_factory=dict)
+    `people`, `items` and `postings` may be lazy views of a stored index (`search.stored`): only
+    what a question touches is decoded. `names`, `ids` and `activity` are per person number."""
+
+    people: Sequence[Profile]
+    items: Sequence[EvidenceItem] = field(default_factory=list)
+    postings: Mapping[str, Sequence[Posting]] = field(default_factory=dict)
     average_length: dict[str, float] = field(default_factory=dict)
-    by_stem: dict[str, set[str]] = field(default_factory=dict)
+    by_stem: Mapping[str, Collection[str]] = field(default_factory=dict)
+    names: Sequence[str] = field(default_factory=list)
+    """Case-folded names, for breaking ties."""
+    ids: Sequence[str] = field(default_factory=list)
+    activity: Sequence[int] = field(default_factory=list)
+    """How many contributions each person has, on or off any topic."""
+    item_person: Sequence[int] = field(default_factory=list)
+    item_weight: Sequence[float] = field(default_factory=list)
+    field_lengths: Mapping[str, Sequence[int]] = field(default_factory=dict)
+    """Per field, the length of that field in each item (0: the item lacks the field)."""
 
     def document_frequency(self, term: str) -> int:
+        counter = getattr(self.postings, "count", None)
+        if counter is not None:
+            return int(counter(term))
         return len(self.postings.get(term, ()))
 
     def idf(self, term: str) -> float:
@@ -53,7 +72,7 @@ class SearchIndex:
     def stem_variants(self, term: str) -> set[str]:
         """Vocabulary terms that share an English or Dutch stem with `term`."""
         english, dutch = stems(term)
-        return self.by_stem.get("en:" + english, set()) | self.by_stem.get("nl:" + dutch, set())
+        return {*self.by_stem.get("en:" + english, ()), *self.by_stem.get("nl:" + dutch, ())}
 
 
 @dataclass(frozen=True)
@@ -73,8 +92,15 @@ def build_index(people: Sequence[Profile], settings: IndexSettings | None = None
     """Index every skill, contribution and role of `people`."""
     settings = settings or IndexSettings()
     today = settings.as_of or newest_evidence(people) or date.today()
-    index = SearchIndex(people=list(people))
-    postings: dict[str, list[tuple[int, dict[str, int]]]] = defaultdict(list)
+    index = SearchIndex(
+        people=list(people),
+        names=[p.name.casefold() for p in people],
+        ids=[p.id for p in people],
+        activity=[len(p.contributions) for p in people],
+    )
+    items: list[EvidenceItem] = []
+    index.items = items
+    postings: dict[str, list[Posting]] = defaultdict(list)
     totals: Counter[str] = Counter()
     counts: Counter[str] = Counter()
 
@@ -83,9 +109,9 @@ def build_index(people: Sequence[Profile], settings: IndexSettings | None = None
         per_field = {name: bag for name, bag in per_field.items() if bag}
         if not per_field:
             return
-        item_id = len(index.items)
+        item_id = len(items)
         lengths = {name: sum(bag.values()) for name, bag in per_field.items()}
-        index.items.append(EvidenceItem(person, source, ref, weight, lengths))
+        items.append(EvidenceItem(person, source, ref, weight, lengths))
         for name, length in lengths.items():
             totals[name] += length
             counts[name] += 1
@@ -112,6 +138,9 @@ def build_index(people: Sequence[Profile], settings: IndexSettings | None = None
 
     index.postings = dict(postings)
     index.average_length = {name: totals[name] / counts[name] for name in counts}
+    index.item_person = [item.person for item in items]
+    index.item_weight = [item.weight for item in items]
+    index.field_lengths = {name: [item.lengths.get(name, 0) for item in items] for name in FIELDS}
     by_stem: dict[str, set[str]] = defaultdict(set)
     for term in index.postings:
         english, dutch = stems(term)

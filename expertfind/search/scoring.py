@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from .index import EvidenceItem, SearchIndex
+from .index import FIELDS, SearchIndex
 from .query import Concept
 
 DEFAULT_FIELD_WEIGHTS: Mapping[str, float] = {
@@ -39,8 +40,7 @@ class ScoringSettings:
     """How hard a person is punished for matching only part of the question."""
 
 
-@dataclass(frozen=True)
-class TermHit:
+class TermHit(NamedTuple):
     """One concept of the question found in one piece of evidence."""
 
     concept: str
@@ -84,8 +84,9 @@ def score_people(
             scored.hits.append(hit)
 
     by_person: dict[int, list[ItemScore]] = defaultdict(list)
+    item_person = index.item_person
     for scored in items.values():
-        by_person[index.items[scored.item].person].append(scored)
+        by_person[item_person[scored.item]].append(scored)
 
     results = []
     for person, evidence in by_person.items():
@@ -96,12 +97,11 @@ def score_people(
         coverage = sum(importance[label] for label in matched) / total_importance
         raw = summed * coverage**settings.coverage_exponent
         if settings.activity_prior:
-            activity = len(index.people[person].contributions)
-            raw *= (1.0 + activity) ** settings.activity_prior
+            raw *= (1.0 + index.activity[person]) ** settings.activity_prior
         if raw > 0.0:
             results.append(PersonScore(person, raw, coverage, evidence, summed))
-    people = index.people
-    results.sort(key=lambda r: (-r.raw, people[r.person].name.casefold(), people[r.person].id))
+    names, ids = index.names, index.ids
+    results.sort(key=lambda r: (-r.raw, names[r.person], ids[r.person]))
     return results
 
 
@@ -131,6 +131,8 @@ def _concept_hits(
     index: SearchIndex, concept: Concept, settings: ScoringSettings
 ) -> dict[int, TermHit]:
     best: dict[int, TermHit] = {}
+    saturate = _Saturation(index, settings)
+    item_weight = index.item_weight
     for alternative in concept.alternatives:
         slot_hits: list[dict[int, tuple[float, str, str, float]]] = []
         for slot in alternative.slots:
@@ -138,8 +140,7 @@ def _concept_hits(
             for candidate in slot.candidates:
                 idf = index.idf(candidate.term)
                 for item_id, tfs in index.postings.get(candidate.term, ()):
-                    item = index.items[item_id]
-                    points = candidate.weight * idf * _saturated_tf(index, item, tfs, settings)
+                    points = candidate.weight * idf * saturate(item_id, tfs)
                     if points > per_item.get(item_id, (0.0,))[0]:
                         per_item[item_id] = (points, candidate.term, candidate.how,
                                              candidate.weight)
@@ -149,7 +150,7 @@ def _concept_hits(
             common &= per_item.keys()
         for item_id in common:
             parts = [per_item[item_id] for per_item in slot_hits]
-            weight = index.items[item_id].weight
+            weight = item_weight[item_id]
             points = alternative.weight * weight * sum(p[0] for p in parts)
             if item_id not in best or points > best[item_id].points:
                 how = alternative.how if alternative.how != "exact" else _weakest(parts)
@@ -164,17 +165,27 @@ def _weakest(parts: list[tuple[float, str, str, float]]) -> str:
     return min(parts, key=lambda p: p[3])[2]
 
 
-def _saturated_tf(
-    index: SearchIndex, item: EvidenceItem, tfs: Mapping[str, int], settings: ScoringSettings
-) -> float:
-    """BM25F: field-weighted, length-normalised term frequency, saturated by k1."""
-    weighted = 0.0
-    for name, tf in tfs.items():
-        b = settings.length_normalisation.get(name, 0.75)
-        average = index.average_length.get(name, 1.0) or 1.0
-        norm = 1.0 - b + b * item.lengths[name] / average
-        weighted += settings.field_weights.get(name, 1.0) * tf / norm
-    return weighted * (settings.k1 + 1.0) / (weighted + settings.k1)
+class _Saturation:
+    """BM25F: field-weighted, length-normalised term frequency, saturated by k1; the settings
+    and average lengths looked up once per question instead of once per posting."""
+
+    def __init__(self, index: SearchIndex, settings: ScoringSettings) -> None:
+        self.k1 = settings.k1
+        self.fields = {
+            name: (settings.field_weights.get(name, 1.0),
+                   settings.length_normalisation.get(name, 0.75),
+                   index.average_length.get(name, 1.0) or 1.0,
+                   index.field_lengths.get(name, ()))
+            for name in FIELDS
+        }
+
+    def __call__(self, item_id: int, tfs: Mapping[str, int]) -> float:
+        weighted = 0.0
+        for name, tf in tfs.items():
+            field_weight, b, average, lengths = self.fields[name]
+            norm = 1.0 - b + b * lengths[item_id] / average
+            weighted += field_weight * tf / norm
+        return weighted * (self.k1 + 1.0) / (weighted + self.k1)
 
 
 def display_score(raw: float, concepts_importance: float) -> float:

@@ -24,11 +24,20 @@ _NL_STEMMER = snowballstemmer.stemmer("dutch")
 MIN_STEM_LENGTH = 3
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _drop_combining(match: re.Match[str]) -> str:
+    char = match.group()
+    return "" if unicodedata.combining(char) else char
+
+
 def fold(text: str) -> str:
     """Lower case without accents; apostrophes inside words are dropped (`Grover's` -> `grovers`)."""
+    if text.isascii():
+        return _APOSTROPHES.sub("", text.casefold())
     decomposed = unicodedata.normalize("NFKD", text).casefold().translate(_SPECIAL_LETTERS)
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _APOSTROPHES.sub("", plain)
+    return _APOSTROPHES.sub("", _NON_ASCII.sub(_drop_combining, decomposed))
 
 
 def tokenize(text: str) -> list[str]:

@@ -1,0 +1,279 @@
+"""The search index on disk, next to the directory, so `ask` does not rebuild it every time.
+
+One file, written when the directory changes: the postings of each term as packed integers,
+evidence items as parallel arrays, and each person as a compact record, all in Python's `marshal`
+format (core types only: loading it can never run code). It carries the generation of the
+directory it was built from and the index settings; `load_index` returns None for anything that
+does not match exactly, and the caller rebuilds. Only what a question touches is decoded: the
+postings of its terms, the evidence items they point at, and the people who end up in the answer.
+"""
+
+from __future__ import annotations
+
+import marshal
+import mmap
+import struct
+import sys
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..files import atomic_write_bytes
+from ..models import Contribution, Profile, Skill
+from .index import FIELDS, EvidenceItem, Posting, SearchIndex
+
+MAGIC = b"EXPERTFIND-INDEX\x02"
+FORMAT = (2, sys.version_info[0], sys.version_info[1], marshal.version)
+SOURCES = {"skill": 0, "contribution": 1, "role": 2}
+SOURCE_NAMES = {v: k for k, v in SOURCES.items()}
+DISPLAY_TEXT = 120
+MAX_TF = 0xFFFF
+_LENGTH = struct.Struct("<Q")
+
+
+def settings_key(settings: object) -> str:
+    return repr(settings)
+
+
+def save_index(path: Path, index: SearchIndex, *, generation: str, settings: str) -> None:
+    """Write `index` for the directory of `generation`, atomically and readable by its owner only.
+
+    Layout: MAGIC, the length of the header, the header (marshal: everything small, with the
+    offset of each term's postings and each person's record), then the postings and the people
+    as byte blobs that `load_index` maps into memory and decodes only when asked."""
+    items = index.items
+    blobs = bytearray()
+    terms = sorted(index.postings)
+    offsets, frequencies = array("Q"), array("I")
+    column = {name: number for number, name in enumerate(FIELDS)}
+    width = len(FIELDS)
+    for term in terms:
+        entries = index.postings[term]
+        offsets.append(len(blobs))
+        frequencies.append(len(entries))
+        blobs += array("I", [item_id for item_id, _ in entries]).tobytes()
+        counts = [0] * (width * len(entries))
+        for position, (_, tfs) in enumerate(entries):
+            base = position * width
+            for name, tf in tfs.items():
+                counts[base + column[name]] = tf if tf <= MAX_TF else MAX_TF
+        blobs += array("H", counts).tobytes()
+    offsets.append(len(blobs))
+    stem_keys = sorted(index.by_stem)
+    people_offsets = array("Q")
+    for person in index.people:
+        people_offsets.append(len(blobs))
+        blobs += marshal.dumps(_person_record(person))
+    people_offsets.append(len(blobs))
+    header = {
+        "format": FORMAT,
+        "generation": generation,
+        "settings": settings,
+        "average_length": dict(index.average_length),
+        "names": list(index.names),
+        "ids": list(index.ids),
+        "activity": array("I", index.activity).tobytes(),
+        "people": people_offsets.tobytes(),
+        "item_person": array("I", (i.person for i in items)).tobytes(),
+        "item_source": bytes(SOURCES[i.source] for i in items),
+        "item_ref": array("I", (i.ref for i in items)).tobytes(),
+        "item_weight": array("d", (i.weight for i in items)).tobytes(),
+        "item_lengths": [array("I", (i.lengths.get(name, 0) for i in items)).tobytes() for name in FIELDS],
+        "terms": "\n".join(terms),
+        "term_offsets": offsets.tobytes(),
+        "term_frequencies": frequencies.tobytes(),
+        "stem_keys": "\n".join(stem_keys),
+        "stem_terms": "\n".join(" ".join(sorted(index.by_stem[key])) for key in stem_keys),
+    }
+    packed = marshal.dumps(header)
+    atomic_write_bytes(path, b"".join((MAGIC, _LENGTH.pack(len(packed)), packed, bytes(blobs))))
+
+
+def load_index(path: Path, *, generation: str, settings: str) -> SearchIndex | None:
+    """The stored index when it was built from exactly this directory generation and these
+    settings; None when it is missing, damaged, stale or from another Python."""
+    try:
+        with path.open("rb") as handle:
+            if handle.read(len(MAGIC)) != MAGIC:
+                return None
+            (length,) = _LENGTH.unpack(handle.read(_LENGTH.size))
+            header = marshal.loads(handle.read(length))
+            if not isinstance(header, dict) or header.get("format") != FORMAT:
+                return None
+            if header.get("generation") != generation or header.get("settings") != settings:
+                return None
+            blobs = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError, EOFError, TypeError, struct.error):
+        return None
+    try:
+        return _index_from(header, memoryview(blobs)[len(MAGIC) + _LENGTH.size + length:])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _index_from(header: dict[str, Any], blobs: memoryview) -> SearchIndex:
+    items = StoredItems(header)
+    return SearchIndex(
+        people=StoredPeople(_array("Q", header["people"]), blobs),
+        items=items,
+        item_person=items.person,
+        item_weight=items.weight,
+        field_lengths=dict(zip(FIELDS, items.lengths, strict=True)),
+        postings=StoredPostings(header["terms"].split("\n") if header["terms"] else [],
+                                _array("Q", header["term_offsets"]),
+                                _array("I", header["term_frequencies"]), blobs),
+        average_length=header["average_length"],
+        by_stem=StoredStems(header["stem_keys"], header["stem_terms"]),
+        names=header["names"],
+        ids=header["ids"],
+        activity=_array("I", header["activity"]),
+    )
+
+
+class StoredPostings(Mapping[str, Sequence[Posting]]):
+    """Postings decoded term by term, when a question asks for them; terms are kept sorted and
+    found by bisection, so loading builds no dictionary of the whole vocabulary."""
+
+    def __init__(self, terms: list[str], offsets: array[int], frequencies: array[int],
+                 blobs: memoryview) -> None:
+        self._terms = terms
+        self._offsets = offsets
+        self._frequencies = frequencies
+        self._blobs = blobs
+        self._decoded: dict[str, list[Posting]] = {}
+
+    def _find(self, term: object) -> int:
+        if not isinstance(term, str):
+            return -1
+        number = bisect_left(self._terms, term)
+        return number if number < len(self._terms) and self._terms[number] == term else -1
+
+    def __getitem__(self, term: str) -> list[Posting]:
+        found = self._decoded.get(term)
+        if found is None:
+            number = self._find(term)
+            if number < 0:
+                raise KeyError(term)
+            start, end = self._offsets[number], self._offsets[number + 1]
+            count = self._frequencies[number]
+            ids = _array("I", self._blobs[start:start + 4 * count])
+            counts = _array("H", self._blobs[start + 4 * count:end])
+            width = len(FIELDS)
+            found = []
+            for position, item_id in enumerate(ids):
+                row = counts[position * width:(position + 1) * width]
+                found.append((item_id, {name: tf for name, tf in zip(FIELDS, row, strict=True) if tf}))
+            self._decoded[term] = found
+        return found
+
+    def __contains__(self, term: object) -> bool:
+        return self._find(term) >= 0
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._terms)
+
+    def __len__(self) -> int:
+        return len(self._terms)
+
+    def count(self, term: str) -> int:
+        """The document frequency of `term`, without decoding its postings."""
+        number = self._find(term)
+        return self._frequencies[number] if number >= 0 else 0
+
+
+class StoredStems(Mapping[str, tuple[str, ...]]):
+    """Stem -> vocabulary terms, as two sorted lists searched by bisection."""
+
+    def __init__(self, keys: str, terms: str) -> None:
+        self._keys = keys.split("\n") if keys else []
+        self._terms = terms.split("\n") if keys else []
+
+    def __getitem__(self, key: str) -> tuple[str, ...]:
+        number = bisect_left(self._keys, key)
+        if number < len(self._keys) and self._keys[number] == key:
+            return tuple(self._terms[number].split(" "))
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
+class StoredItems(Sequence[EvidenceItem]):
+    """Evidence items built from parallel arrays when scoring touches them."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.person = _array("I", data["item_person"])
+        self._source = data["item_source"]
+        self._ref = _array("I", data["item_ref"])
+        self.weight = _array("d", data["item_weight"])
+        self.lengths = [_array("I", packed) for packed in data["item_lengths"]]
+        self._built: dict[int, EvidenceItem] = {}
+
+    def __getitem__(self, number: int) -> EvidenceItem:  # type: ignore[override]
+        item = self._built.get(number)
+        if item is None:
+            lengths = {name: column[number] for name, column in zip(FIELDS, self.lengths, strict=True)
+                       if column[number]}
+            item = EvidenceItem(self.person[number], SOURCE_NAMES[self._source[number]],
+                                self._ref[number], self.weight[number], lengths)
+            self._built[number] = item
+        return item
+
+    def __len__(self) -> int:
+        return len(self.person)
+
+
+class StoredPeople(Sequence[Profile]):
+    """People decoded one by one: only those in an answer ever are."""
+
+    def __init__(self, offsets: array[int], blobs: memoryview) -> None:
+        self._offsets = offsets
+        self._blobs = blobs
+        self._built: dict[int, Profile] = {}
+
+    def __getitem__(self, number: int) -> Profile:  # type: ignore[override]
+        person = self._built.get(number)
+        if person is None:
+            start, end = self._offsets[number], self._offsets[number + 1]
+            person = _person_from(marshal.loads(self._blobs[start:end]))
+            self._built[number] = person
+        return person
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+
+def _array(code: str, packed: bytes | memoryview) -> array[Any]:
+    numbers = array(code)
+    numbers.frombytes(packed)
+    return numbers
+
+
+def _person_record(p: Profile) -> tuple[Any, ...]:
+    """What an answer shows of a person: everything but contribution texts (their start stays,
+    for contributions without a title) and unknown fields."""
+    return (
+        p.id, p.name, p.email, p.title, p.team, p.location, tuple(p.languages),
+        tuple((s.name, s.level) for s in p.skills), tuple(p.interests),
+        tuple((c.kind, c.title, c.url, c.date, tuple(c.tags), "" if c.title else c.text[:DISPLAY_TEXT])
+              for c in p.contributions),
+        p.available, p.updated, p.max_questions_per_week,
+    )
+
+
+def _person_from(record: tuple[Any, ...]) -> Profile:
+    (person_id, name, email, title, team, location, languages, skills, interests, contributions,
+     available, updated, limit) = record
+    return Profile(
+        id=person_id, name=name, email=email, title=title, team=team, location=location,
+        languages=tuple(languages), skills=tuple(Skill(n, lvl) for n, lvl in skills),
+        interests=tuple(interests),
+        contributions=tuple(Contribution(kind=k, title=t, url=u, date=d, tags=tuple(tags), text=x)
+                            for k, t, u, d, tags, x in contributions),
+        available=available, updated=updated, max_questions_per_week=limit,
+    )

@@ -1,0 +1,98 @@
+"""The search index stored next to the directory: same answers as a fresh build, never trusted
+when it does not match the directory, and no trace of removed people."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from expertfind.directory import Directory
+from expertfind.search import Ranker
+from expertfind.search.index import IndexSettings
+from expertfind.search.stored import load_index, settings_key
+from expertfind.store import TinyDBStore
+
+from .conftest import EXAMPLE, Invoke
+
+ROOT = Path(__file__).resolve().parent.parent
+BILINGUAL = ROOT / "benchmarks" / "data" / "bilingual"
+
+
+def directory_at(path: Path) -> Directory:
+    return Directory(TinyDBStore(path), index_file=path.with_name(path.name + ".index"))
+
+
+def answers(ranker: Ranker, questions: list[str]) -> list[list[tuple[str, float, list[tuple[str, str]]]]]:
+    found = []
+    for question in questions:
+        answer = ranker.ask(question, limit=10, include_unavailable=True)
+        found.append([(m.profile.id, m.raw, [(e.source, e.text) for e in m.evidence])
+                      for m in answer.results])
+    return found
+
+
+def test_stored_index_answers_exactly_like_a_fresh_build(tmp_path: Path) -> None:
+    db = tmp_path / "directory.json"
+    directory = directory_at(db)
+    directory.import_files([BILINGUAL / "profiles.json"])
+    questions = [json.loads(line)["query"] for line in
+                 (BILINGUAL / "queries.jsonl").read_text("utf-8").splitlines()]
+    stored_index = directory.search_index()
+    generation = TinyDBStore(db).generation()
+    assert generation is not None
+    assert load_index(db.with_name("directory.json.index"), generation=generation,
+                      settings=settings_key(IndexSettings())) is not None
+    fresh = Ranker(TinyDBStore(db).people())
+    stored = Ranker.from_index(stored_index)
+    assert answers(stored, questions) == answers(fresh, questions)
+
+
+def test_a_stale_or_damaged_index_is_never_trusted(tmp_path: Path) -> None:
+    db = tmp_path / "directory.json"
+    index_file = db.with_name("directory.json.index")
+    directory = directory_at(db)
+    directory.import_files([EXAMPLE])
+    assert index_file.exists()
+    stale = index_file.read_bytes()
+    # another program (or an older expertfind) writes the directory without the index
+    Directory(TinyDBStore(db)).add({"name": "Nieuwe Collega", "skills": [{"name": "kwantumfysica", "level": 5}]})
+    index_file.write_bytes(stale)
+    answer = directory.ask("kwantumfysica")
+    assert [m.profile.name for m in answer.results] == ["Nieuwe Collega"]
+    index_file.write_bytes(b"EXPERTFIND-INDEX\x01garbage")
+    assert [m.profile.name for m in directory.ask("kwantumfysica").results] == ["Nieuwe Collega"]
+
+
+def test_the_index_is_replaced_on_every_write_and_forgets_removed_people(
+    example: Invoke, directory_file: Path
+) -> None:
+    index_file = directory_file.with_name("directory.json.index")
+    assert index_file.exists()
+    assert b"Sanne de Vries" in index_file.read_bytes()
+    assert example("remove", "sanne-de-vries").exit_code == 0
+    assert b"Sanne de Vries" not in index_file.read_bytes()
+    assert b"sanne.vries@minbzk.example" not in index_file.read_bytes()
+    assert oct(index_file.stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_damaged_directory_is_reported_even_with_a_stored_index(
+    example: Invoke, directory_file: Path
+) -> None:
+    directory_file.write_bytes(directory_file.read_bytes()[:-10])
+    result = example("ask", "crowdfunding")
+    assert result.exit_code == 1 and "doctor --restore" in result.output
+
+
+@pytest.mark.parametrize("half_life", ["3", "1"])
+def test_other_index_settings_build_their_own_index(example: Invoke, half_life: str) -> None:
+    result = example("ask", "crowdfunding", "--half-life", half_life, "--json", "--no-log")
+    assert json.loads(result.stdout)["results"][0]["id"] == "sanne-de-vries"
+
+
+def test_an_import_that_changes_nothing_keeps_the_stored_index(example: Invoke, directory_file: Path) -> None:
+    index_file = directory_file.with_name("directory.json.index")
+    before = index_file.read_bytes()
+    assert example("import", str(EXAMPLE)).exit_code == 0
+    assert index_file.read_bytes() == before
