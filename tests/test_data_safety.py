@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 
+from expertfind.search.index import IndexSettings
+from expertfind.search.stored import load_index, settings_key
 from expertfind.store import TinyDBStore, backup_path, leftover_temp_files
 
 from .conftest import Invoke, write, write_json
@@ -215,6 +217,11 @@ def test_a_writer_killed_at_any_moment_leaves_the_old_or_the_new_directory(tmp_p
         state = on_disk(db)  # raises if the file is not a valid directory
         assert state in (old, new)
         outcomes["old" if state == old else "new"] += 1
+        generation = TinyDBStore(db).generation()
+        stored = load_index(db.with_name(db.name + ".index"), generation=str(generation),
+                            settings=settings_key(IndexSettings()))
+        if stored is not None:  # a stored index is only ever trusted for exactly this directory
+            assert sorted(stored.ids) == sorted(state)
         assert run_cli(db, "doctor").returncode in (0, 1)  # leftovers are reported, never fatal
     assert sum(outcomes.values()) == runs
     print(f"\n{runs} kills: {outcomes}")
