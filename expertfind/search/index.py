@@ -8,16 +8,21 @@ a title and a title above body text. Interests are not indexed: they are not exp
 from __future__ import annotations
 
 import math
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from ..models import Profile
 from .text import stems, terms
 
 SKILL, CONTRIBUTION, ROLE = "skill", "contribution", "role"
 FIELDS = ("skill", "tags", "title", "text", "role")
+WIDTH = len(FIELDS)
+FIELD_NUMBER = {name: number for number, name in enumerate(FIELDS)}
+MAX_TF = 0xFFFF
 
 
 @dataclass(frozen=True)
@@ -31,8 +36,12 @@ class EvidenceItem:
     lengths: dict[str, int]
 
 
-Posting = tuple[int, Mapping[str, int]]
-"""An evidence item holding a term, with the term's frequency in each of the item's fields."""
+class Postings(NamedTuple):
+    """The evidence items that hold one term, packed: `items[n]` is an item's number and
+    `counts[n * WIDTH : (n + 1) * WIDTH]` the term's frequency in each of its FIELDS (0: absent)."""
+
+    items: array[int]
+    counts: array[int]
 
 
 @dataclass
@@ -44,7 +53,7 @@ class SearchIndex:
 
     people: Sequence[Profile]
     items: Sequence[EvidenceItem] = field(default_factory=list)
-    postings: Mapping[str, Sequence[Posting]] = field(default_factory=dict)
+    postings: Mapping[str, Postings] = field(default_factory=dict)
     average_length: dict[str, float] = field(default_factory=dict)
     by_stem: Mapping[str, Collection[str]] = field(default_factory=dict)
     names: Sequence[str] = field(default_factory=list)
@@ -58,10 +67,8 @@ class SearchIndex:
     """Per field, the length of that field in each item (0: the item lacks the field)."""
 
     def document_frequency(self, term: str) -> int:
-        counter = getattr(self.postings, "count", None)
-        if counter is not None:
-            return int(counter(term))
-        return len(self.postings.get(term, ()))
+        found = self.postings.get(term)
+        return len(found.items) if found is not None else 0
 
     def idf(self, term: str) -> float:
         """BM25's inverse document frequency, never negative."""
@@ -100,7 +107,7 @@ def build_index(people: Sequence[Profile], settings: IndexSettings | None = None
     )
     items: list[EvidenceItem] = []
     index.items = items
-    postings: dict[str, list[Posting]] = defaultdict(list)
+    postings: dict[str, Postings] = {}
     totals: Counter[str] = Counter()
     counts: Counter[str] = Counter()
 
@@ -115,12 +122,20 @@ def build_index(people: Sequence[Profile], settings: IndexSettings | None = None
         for name, length in lengths.items():
             totals[name] += length
             counts[name] += 1
-        term_fields: dict[str, dict[str, int]] = defaultdict(dict)
+        rows: dict[str, list[int]] = {}
         for name, bag in per_field.items():
+            column = FIELD_NUMBER[name]
             for term, tf in bag.items():
-                term_fields[term][name] = tf
-        for term, tfs in term_fields.items():
-            postings[term].append((item_id, tfs))
+                row = rows.get(term)
+                if row is None:
+                    row = rows[term] = [0] * WIDTH
+                row[column] = tf if tf <= MAX_TF else MAX_TF
+        for term, row in rows.items():
+            entry = postings.get(term)
+            if entry is None:
+                entry = postings[term] = Postings(array("I"), array("H"))
+            entry.items.append(item_id)
+            entry.counts.extend(row)
 
     for person_number, profile in enumerate(index.people):
         for ref, skill in enumerate(profile.skills):
@@ -136,7 +151,7 @@ def build_index(people: Sequence[Profile], settings: IndexSettings | None = None
         role = " ".join(part for part in (profile.title, profile.team) if part)
         add(person_number, ROLE, 0, settings.role_weight, {"role": role})
 
-    index.postings = dict(postings)
+    index.postings = postings
     index.average_length = {name: totals[name] / counts[name] for name in counts}
     index.item_person = [item.person for item in items]
     index.item_weight = [item.weight for item in items]

@@ -7,11 +7,11 @@ Pure and deterministic: the same index and question always give the same ranking
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from .index import FIELDS, SearchIndex
+from .index import FIELDS, WIDTH, SearchIndex
 from .query import Concept
 
 DEFAULT_FIELD_WEIGHTS: Mapping[str, float] = {
@@ -138,13 +138,25 @@ def _concept_hits(
         for slot in alternative.slots:
             per_item: dict[int, tuple[float, str, str, float]] = {}
             for candidate in slot.candidates:
+                postings = index.postings.get(candidate.term)
+                if postings is None:
+                    continue
                 idf = index.idf(candidate.term)
-                for item_id, tfs in index.postings.get(candidate.term, ()):
-                    points = candidate.weight * idf * saturate(item_id, tfs)
+                counts = postings.counts
+                for position, item_id in enumerate(postings.items):
+                    points = candidate.weight * idf * saturate(item_id, counts, position * WIDTH)
                     if points > per_item.get(item_id, (0.0,))[0]:
                         per_item[item_id] = (points, candidate.term, candidate.how,
                                              candidate.weight)
             slot_hits.append(per_item)
+        if len(slot_hits) == 1:  # one word: the same arithmetic as below, without the lists
+            label, factor, plain = concept.label, alternative.weight, alternative.how != "exact"
+            for item_id, (term_points, term, how, weight) in slot_hits[0].items():
+                points = factor * item_weight[item_id] * term_points
+                if item_id not in best or points > best[item_id].points:
+                    best[item_id] = TermHit(label, term, alternative.how if plain else how,
+                                            factor * weight, points)
+            continue
         common = set(slot_hits[0])
         for per_item in slot_hits[1:]:
             common &= per_item.keys()
@@ -171,20 +183,24 @@ class _Saturation:
 
     def __init__(self, index: SearchIndex, settings: ScoringSettings) -> None:
         self.k1 = settings.k1
-        self.fields = {
-            name: (settings.field_weights.get(name, 1.0),
-                   settings.length_normalisation.get(name, 0.75),
-                   index.average_length.get(name, 1.0) or 1.0,
-                   index.field_lengths.get(name, ()))
-            for name in FIELDS
-        }
+        self.fields = [
+            (column,
+             settings.field_weights.get(name, 1.0),
+             settings.length_normalisation.get(name, 0.75),
+             index.average_length.get(name, 1.0) or 1.0,
+             index.field_lengths.get(name, ()))
+            for column, name in enumerate(FIELDS)
+        ]
 
-    def __call__(self, item_id: int, tfs: Mapping[str, int]) -> float:
+    def __call__(self, item_id: int, counts: Sequence[int], start: int) -> float:
+        """The saturated frequency of a term in item `item_id`, whose per-field counts start at
+        `counts[start]` (fields in FIELDS order, as they were added to the item)."""
         weighted = 0.0
-        for name, tf in tfs.items():
-            field_weight, b, average, lengths = self.fields[name]
-            norm = 1.0 - b + b * lengths[item_id] / average
-            weighted += field_weight * tf / norm
+        for column, field_weight, b, average, lengths in self.fields:
+            tf = counts[start + column]
+            if tf:
+                norm = 1.0 - b + b * lengths[item_id] / average
+                weighted += field_weight * tf / norm
         return weighted * (self.k1 + 1.0) / (weighted + self.k1)
 
 

@@ -22,14 +22,13 @@ from typing import Any
 
 from ..files import atomic_write_bytes
 from ..models import Contribution, Profile, Skill
-from .index import FIELDS, EvidenceItem, Posting, SearchIndex
+from .index import FIELDS, EvidenceItem, Postings, SearchIndex
 
-MAGIC = b"EXPERTFIND-INDEX\x02"
-FORMAT = (2, sys.version_info[0], sys.version_info[1], marshal.version)
+MAGIC = b"EXPERTFIND-INDEX\x03"
+FORMAT = (3, sys.version_info[0], sys.version_info[1], marshal.version)
 SOURCES = {"skill": 0, "contribution": 1, "role": 2}
 SOURCE_NAMES = {v: k for k, v in SOURCES.items()}
 DISPLAY_TEXT = 120
-MAX_TF = 0xFFFF
 _LENGTH = struct.Struct("<Q")
 
 
@@ -47,19 +46,12 @@ def save_index(path: Path, index: SearchIndex, *, generation: str, settings: str
     blobs = bytearray()
     terms = sorted(index.postings)
     offsets, frequencies = array("Q"), array("I")
-    column = {name: number for number, name in enumerate(FIELDS)}
-    width = len(FIELDS)
     for term in terms:
-        entries = index.postings[term]
+        postings = index.postings[term]
         offsets.append(len(blobs))
-        frequencies.append(len(entries))
-        blobs += array("I", [item_id for item_id, _ in entries]).tobytes()
-        counts = [0] * (width * len(entries))
-        for position, (_, tfs) in enumerate(entries):
-            base = position * width
-            for name, tf in tfs.items():
-                counts[base + column[name]] = tf if tf <= MAX_TF else MAX_TF
-        blobs += array("H", counts).tobytes()
+        frequencies.append(len(postings.items))
+        blobs += postings.items.tobytes()
+        blobs += postings.counts.tobytes()
     offsets.append(len(blobs))
     stem_keys = sorted(index.by_stem)
     people_offsets = array("Q")
@@ -132,9 +124,9 @@ def _index_from(header: dict[str, Any], blobs: memoryview) -> SearchIndex:
     )
 
 
-class StoredPostings(Mapping[str, Sequence[Posting]]):
-    """Postings decoded term by term, when a question asks for them; terms are kept sorted and
-    found by bisection, so loading builds no dictionary of the whole vocabulary."""
+class StoredPostings(Mapping[str, Postings]):
+    """Postings copied out of the mapped file term by term, when a question asks for them; terms
+    are kept sorted and found by bisection, so loading builds no dictionary of the vocabulary."""
 
     def __init__(self, terms: list[str], offsets: array[int], frequencies: array[int],
                  blobs: memoryview) -> None:
@@ -142,7 +134,7 @@ class StoredPostings(Mapping[str, Sequence[Posting]]):
         self._offsets = offsets
         self._frequencies = frequencies
         self._blobs = blobs
-        self._decoded: dict[str, list[Posting]] = {}
+        self._decoded: dict[str, Postings] = {}
 
     def _find(self, term: object) -> int:
         if not isinstance(term, str):
@@ -150,21 +142,15 @@ class StoredPostings(Mapping[str, Sequence[Posting]]):
         number = bisect_left(self._terms, term)
         return number if number < len(self._terms) and self._terms[number] == term else -1
 
-    def __getitem__(self, term: str) -> list[Posting]:
+    def __getitem__(self, term: str) -> Postings:
         found = self._decoded.get(term)
         if found is None:
             number = self._find(term)
             if number < 0:
                 raise KeyError(term)
             start, end = self._offsets[number], self._offsets[number + 1]
-            count = self._frequencies[number]
-            ids = _array("I", self._blobs[start:start + 4 * count])
-            counts = _array("H", self._blobs[start + 4 * count:end])
-            width = len(FIELDS)
-            found = []
-            for position, item_id in enumerate(ids):
-                row = counts[position * width:(position + 1) * width]
-                found.append((item_id, {name: tf for name, tf in zip(FIELDS, row, strict=True) if tf}))
+            middle = start + 4 * self._frequencies[number]
+            found = Postings(_array("I", self._blobs[start:middle]), _array("H", self._blobs[middle:end]))
             self._decoded[term] = found
         return found
 
@@ -176,11 +162,6 @@ class StoredPostings(Mapping[str, Sequence[Posting]]):
 
     def __len__(self) -> int:
         return len(self._terms)
-
-    def count(self, term: str) -> int:
-        """The document frequency of `term`, without decoding its postings."""
-        number = self._find(term)
-        return self._frequencies[number] if number >= 0 else 0
 
 
 class StoredStems(Mapping[str, tuple[str, ...]]):
