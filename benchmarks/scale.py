@@ -13,8 +13,8 @@ process exactly as a user runs it, and as the median of several runs:
 - the same import again, with nothing changed;
 - `expertfind ask QUESTION` for 10 different questions (short skills, phrases, long questions);
 - `expertfind ask QUESTION --json` with stdout to a file;
-- the floor, in the same run: a fresh `python -c "import typer, rich"` — nothing that imports
-  those can start faster.
+- the floor, in the same run and interleaved with the asks: a fresh `python -c "import typer, rich"`
+  — nothing that imports those can start faster.
 
 Every time is also given divided by the floor: ratios hold on a noisy machine, absolute times don't.
 """
@@ -136,13 +136,14 @@ def run(args: list[str], *, db: Path | None = None, stdout: Path | None = None) 
 
 
 EXPERTFIND = [sys.executable, "-m", "expertfind"]
+FLOOR = [sys.executable, "-c", "import typer, rich"]
 
 
 def measure(size: int, runs: int, folder: Path) -> dict[str, float]:
     source = folder / f"people-{size}.jsonl"
     if not source.exists():
         generate(size, source)
-    floor = statistics.median(run([sys.executable, "-c", "import typer, rich"])[0] for _ in range(runs))
+    floors = [run(FLOOR)[0] for _ in range(runs)]
     imports = [run([*EXPERTFIND, "import", str(source)], db=folder / f"import-{size}-{attempt}" / "d.json")
                for attempt in range(max(1, runs // 3))]
     db = folder / f"import-{size}-0" / "d.json"
@@ -150,6 +151,7 @@ def measure(size: int, runs: int, folder: Path) -> dict[str, float]:
                               for _ in range(max(1, runs // 3)))
     asks, asks_json, ask_peaks = [], [], []
     for question in QUESTIONS:
+        floors += [run(FLOOR)[0] for _ in range(runs)]  # interleaved: the same machine state
         timed = [run([*EXPERTFIND, "ask", question, "--no-log"], db=db) for _ in range(runs)]
         asks.append(statistics.median(t for t, _ in timed))
         ask_peaks.append(max(p for _, p in timed))
@@ -158,7 +160,8 @@ def measure(size: int, runs: int, folder: Path) -> dict[str, float]:
                 stdout=folder / "answer.json")[0] for _ in range(runs)))
     import_time = statistics.median(t for t, _ in imports)
     return {
-        "people": size, "floor": floor, "import": import_time, "people_per_second": size / import_time,
+        "people": size, "floor": statistics.median(floors), "import": import_time,
+        "people_per_second": size / import_time,
         "import_peak_mib": max(p for _, p in imports), "reimport": again,
         "ask": statistics.median(asks), "ask_slowest": max(asks),
         "ask_json": statistics.median(asks_json), "ask_peak_mib": max(ask_peaks),

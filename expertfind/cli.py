@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
-from . import __version__, output
+from . import __version__
 from .directory import Directory, ImportReport
 from .errors import ExpertfindError, InputError, UsageError
 from .files import atomic_write_bytes
@@ -20,6 +21,22 @@ from .search import RankingSettings
 from .search.index import IndexSettings
 from .search.synonyms import load_synonyms, parse_lines
 from .store import default_path, open_store
+
+
+class _Lazy:
+    """A module imported on first use: a command that prints JSON never loads Rich."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(importlib.import_module(self._name), attribute)
+
+
+if TYPE_CHECKING:
+    from . import output as output
+else:
+    output = _Lazy("expertfind.output")
 
 
 class ErrorReportingGroup(TyperGroup):
@@ -46,11 +63,14 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     add_completion=False,
 )
-synonyms_app = typer.Typer(
-    cls=ErrorReportingGroup,
-    help="Show or extend the synonyms and translations used by `ask`.\n\n"
-    "Example: expertfind synonyms add \"intervisie\" \"peer review\"",
-    no_args_is_help=True,
+def sub_app(help: str) -> typer.Typer:
+    """A group of subcommands (`expertfind synonyms …`), reporting errors like the main app."""
+    return typer.Typer(cls=ErrorReportingGroup, help=help, no_args_is_help=True)
+
+
+synonyms_app = sub_app(
+    "Show or extend the synonyms and translations used by `ask`.\n\n"
+    "Example: expertfind synonyms add \"intervisie\" \"peer review\""
 )
 app.add_typer(synonyms_app, name="synonyms")
 
@@ -226,7 +246,9 @@ def ask(
         settings=settings, log=QuestionLog(_path(ctx)), record=not no_log,
     )
     if json:
-        output.print_json(output.answer_json(answer, explain=explain))
+        from .jsonout import answer_json, print_json
+
+        print_json(answer_json(answer, explain=explain))
     else:
         output.render_answer(answer, explain=explain)
 

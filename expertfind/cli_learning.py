@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from . import output
-from .cli import ErrorReportingGroup, _directory, _path, app, synonyms_file
+from .cli import _directory, _path, app, output, sub_app, synonyms_file
 from .errors import InputError, UsageError
 from .files import atomic_write_bytes
 from .questionlog import QuestionLog, now
@@ -31,11 +30,9 @@ def _render() -> ModuleType:
 
     return output_learning
 
-log_app = typer.Typer(
-    cls=ErrorReportingGroup,
-    help="The question log: what was asked and who was suggested (never who asked).\n\n"
-    "Example: expertfind log off",
-    no_args_is_help=True,
+log_app = sub_app(
+    "The question log: what was asked and who was suggested (never who asked).\n\n"
+    "Example: expertfind log off"
 )
 app.add_typer(log_app, name="log")
 

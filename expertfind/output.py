@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,11 +17,15 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from .jsonout import answer_json, evidence_json, match_json, print_json
+
+__all__ = ["answer_json", "evidence_json", "match_json", "print_json"]
+
 if TYPE_CHECKING:  # for annotations only: rendering never needs these modules loaded
     from .directory import FeedReport, ImportReport
     from .doctor import Finding
     from .models import Profile
-    from .search import Answer, Evidence, Match
+    from .search import Answer, Evidence
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -40,12 +43,6 @@ def message_console() -> Console:
     return Console(stderr=True, highlight=False)
 
 
-def print_json(data: Any) -> None:
-    """JSON on stdout: the same bytes whether or not stdout is a terminal."""
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-    sys.stdout.flush()
-
-
 def say(message: str, *, style: str | None = None) -> None:
     """A message for the person at the terminal, on stderr."""
     message_console().print(Text(clean(message), style=style or ""))
@@ -59,68 +56,6 @@ def print_lines(lines: Sequence[str]) -> None:
 
 
 # --- ask ---------------------------------------------------------------------------------
-
-
-def evidence_json(evidence: Evidence, *, explain: bool) -> dict[str, Any]:
-    data: dict[str, Any] = {"source": evidence.source}
-    if evidence.kind:
-        data["kind"] = evidence.kind
-    data["text"] = evidence.text
-    if evidence.level is not None:
-        data["level"] = evidence.level
-    if evidence.date:
-        data["date"] = evidence.date
-    if evidence.url:
-        data["url"] = evidence.url
-    data["score"] = evidence.score
-    if explain:
-        data["points"] = round(evidence.points, 4)
-        data["matches"] = [
-            {"query": hit.concept, "term": hit.term, "how": hit.how, "points": round(hit.points, 4)}
-            for hit in evidence.hits
-        ]
-    return data
-
-
-def match_json(match: Match, *, explain: bool) -> dict[str, Any]:
-    person = match.profile
-    data: dict[str, Any] = {
-        "rank": match.rank,
-        "id": person.id,
-        "name": person.name,
-        "email": person.email,
-        "title": person.title,
-        "team": person.team,
-        "score": match.score,
-        "evidence": [evidence_json(e, explain=explain) for e in match.evidence],
-    }
-    if not person.available:
-        data["available"] = False
-    if explain:
-        data["explanation"] = {
-            "evidence_matched": match.evidence_count,
-            "evidence_sum": round(match.summed, 4),
-            "coverage": round(match.coverage, 4),
-            "raw_score": round(match.raw, 4),
-        }
-        if match.fair_load:
-            data["explanation"]["fair_load"] = match.fair_load
-    return data
-
-
-def answer_json(answer: Answer, *, explain: bool = False) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "query": answer.query,
-        "results": [match_json(m, explain=explain) for m in answer.results],
-    }
-    if explain:
-        data["concepts"] = [
-            {"query": c.label,
-             "alternatives": [{"how": a.how, "terms": [[x.term for x in s.candidates] for s in a.slots]}
-                              for a in c.alternatives]}
-            for c in answer.concepts
-        ]
-    return data
 
 
 def _evidence_line(evidence: Evidence) -> Text:

@@ -87,6 +87,9 @@ def pairs_table(pairs: Sequence[Pair], unmatched: Sequence[Unmatched]) -> None:
 
 
 def gaps_table(found: Sequence[Topic], asked: int, days: int) -> None:
+    if not asked:
+        say(f"No questions logged in the last {days} days (`expertfind log show`).")
+        return
     if not found:
         say(f"No gaps in {asked} questions of the last {days} days: every topic got a good answer.")
         return

@@ -11,9 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
-
 from .index import SearchIndex
 from .synonyms import SynonymTable
 from .text import ignored_in_questions, terms, tokenize
@@ -235,6 +232,9 @@ class QueryAnalyzer:
         edits = max_edits(word)
         if edits == 0 or not word.isalpha():
             return []
+        from rapidfuzz import process  # only a word the directory does not know needs it
+        from rapidfuzz.distance import OSA
+
         found = process.extract(
             word, self._alphabetic_vocabulary(), scorer=OSA.distance, score_cutoff=edits, limit=None
         )
