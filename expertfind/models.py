@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 KNOWN_FIELDS = (
@@ -210,6 +211,7 @@ def _union(old: Iterable[str], new: Iterable[str]) -> tuple[str, ...]:
     return tuple(seen.values())
 
 
+@lru_cache(maxsize=1 << 16)
 def normalise_key(text: str) -> str:
     """Case-, accent- and spacing-insensitive form of a short label, for de-duplication."""
     if text.isascii():
