@@ -255,9 +255,10 @@ def stale(
     from .directory import stale_profiles
 
     directory = _directory(ctx)
-    found = stale_profiles(directory.people(), months=months, today=directory.today())
+    found = stale_profiles(directory.people(), months=months, today=directory.today(),
+                           changed=directory.store.changed_dates())
     rows = [{"id": p.id, "name": p.name, "email": p.email, "team": p.team,
-             "last_activity": p.last_activity} for p in found]
+             "last_activity": last} for p, last in found]
     if json:
         output.print_json(rows)
     elif as_csv:

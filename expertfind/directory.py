@@ -166,7 +166,6 @@ class Directory:
         original = dict(existing)
         by_email = {p.email.casefold(): p.id for p in existing.values() if p.email}
         touched: dict[str, None] = {}
-        dated: set[str] = set()
         for profile, present, position in incoming:
             target = self._match(profile, present, existing, by_email)
             if target is None:
@@ -183,22 +182,9 @@ class Directory:
                 profile = merged
             if profile.email:
                 by_email[profile.email.casefold()] = profile.id
-            if "updated" in present:
-                dated.add(profile.id)
             touched[profile.id] = None
             report.changes.append(Change(action, profile, position))
-        today = self.today().isoformat()
-        changed = []
-        for person_id in touched:
-            profile = existing[person_id]
-            if profile != original.get(person_id):
-                if person_id not in dated:
-                    profile = replace(profile, updated=today)
-                changed.append(profile)
-        final = {p.id: p for p in changed}
-        report.changes = [Change(c.action, final.get(c.profile.id, c.profile), c.position)
-                          for c in report.changes]
-        return changed
+        return [existing[i] for i in touched if existing[i] != original.get(i)]
 
     @staticmethod
     def _match(
@@ -350,8 +336,7 @@ def add_contributions(
                 report.duplicates += 1
                 continue
             report.added += 1
-            changed[person_id] = replace(person, contributions=merged,
-                                         updated=directory.today().isoformat())
+            changed[person_id] = replace(person, contributions=merged)
         report.people = len(changed)
         return Changes(list(changed.values())) if not dry_run else Changes()
 
@@ -381,8 +366,7 @@ def merge_people(directory: Directory, keep_id: str, other_id: str) -> Profile:
         filled = {name: getattr(other, name) for name in ("email", "title", "team", "location")
                   if getattr(keep, name) is None and getattr(other, name) is not None}
         combined = replace(combined, **filled, extra={**other.extra, **keep.extra},
-                           available=keep.available and other.available,
-                           updated=directory.today().isoformat())
+                           available=keep.available and other.available)
         merged[:] = [combined]
         return Changes([combined], [other_id])
 
@@ -390,12 +374,16 @@ def merge_people(directory: Directory, keep_id: str, other_id: str) -> Profile:
     return merged[0]
 
 
-def stale_profiles(people: Sequence[Profile], *, months: int, today: date) -> list[Profile]:
-    """Profiles with no update and no contribution for `months` months (or never dated),
-    oldest first: who to remind to bring their profile up to date."""
+def stale_profiles(
+    people: Sequence[Profile], *, months: int, today: date, changed: Mapping[str, str]
+) -> list[tuple[Profile, str | None]]:
+    """Profiles with no change and no contribution for `months` months, oldest first, each with
+    its last activity: who to remind to bring their profile up to date. `changed` holds when the
+    directory last changed each person (`ProfileStore.changed_dates`)."""
     cutoff = _months_before(today, months).isoformat()
-    stale = [p for p in people if (p.last_activity or "") < cutoff]
-    return sorted(stale, key=lambda p: (p.last_activity or "", p.name.casefold(), p.id))
+    found = [(p, p.last_activity(changed.get(p.id))) for p in people]
+    stale = [(p, last) for p, last in found if (last or "") < cutoff]
+    return sorted(stale, key=lambda pair: (pair[1] or "", pair[0].name.casefold(), pair[0].id))
 
 
 def _months_before(day: date, months: int) -> date:

@@ -26,7 +26,6 @@ KNOWN_FIELDS = (
     "interests",
     "contributions",
     "available",
-    "updated",
     "max_questions_per_week",
 )
 SCALAR_FIELDS = ("email", "title", "team", "location")
@@ -121,8 +120,6 @@ class Profile:
     interests: tuple[str, ...] = ()
     contributions: tuple[Contribution, ...] = ()
     available: bool = True
-    updated: str | None = None
-    """When the directory last changed this profile (YYYY-MM-DD); set by expertfind."""
     max_questions_per_week: int | None = None
     """At most this many suggestions a week (fair load); None: no limit."""
     extra: Mapping[str, Any] = field(default_factory=dict)
@@ -145,17 +142,15 @@ class Profile:
         data["available"] = self.available
         if self.max_questions_per_week is not None:
             data["max_questions_per_week"] = self.max_questions_per_week
-        if self.updated is not None:
-            data["updated"] = self.updated
         data.update(self.extra)
         return data
 
-    @property
-    def last_activity(self) -> str | None:
-        """The newest of the profile's update and its contributions' dates (YYYY-MM-DD)."""
+    def last_activity(self, changed: str | None = None) -> str | None:
+        """The newest of `changed` (when the directory last changed the profile) and the dates of
+        its contributions, as YYYY-MM-DD."""
         dates = [c.date for c in self.contributions if c.date]
-        if self.updated:
-            dates.append(self.updated)
+        if changed:
+            dates.append(changed)
         return max(dates, default=None)
 
     def merged_with(self, update: Profile, present: frozenset[str]) -> Profile:
@@ -165,7 +160,7 @@ class Profile:
         erases a stored one.
         """
         changes: dict[str, Any] = {}
-        for name in (*SCALAR_FIELDS, "name", "available", "updated", "max_questions_per_week"):
+        for name in (*SCALAR_FIELDS, "name", "available", "max_questions_per_week"):
             if name in present:
                 changes[name] = getattr(update, name)
         if "languages" in present:
@@ -351,8 +346,6 @@ def profile_from_record(record: object) -> tuple[Profile, frozenset[str]]:
         if not isinstance(available, bool):
             raise RecordError(f"'available' must be true or false, not {available!r}")
         fields["available"] = available
-    if record.get("updated") is not None:
-        fields["updated"] = parse_date(record["updated"])
     limit = record.get("max_questions_per_week")
     if limit is not None:
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:

@@ -125,7 +125,7 @@ def stats_view(asked: int, days: int, topics: Sequence[Topic], load: Sequence[Lo
         console.print(table)
 
 
-def stale_table(found: Sequence[Profile], months: int) -> None:
+def stale_table(found: Sequence[tuple[Profile, str | None]], months: int) -> None:
     if not found:
         say(f"Every profile was updated or contributed to in the last {months} months.")
         return
@@ -133,9 +133,9 @@ def stale_table(found: Sequence[Profile], months: int) -> None:
                   title_justify="left")
     for column in ("id", "Name", "Team", "Last activity", "Email"):
         table.add_column(column)
-    for person in found:
+    for person, last in found:
         table.add_row(person.id, Text(clean(person.name)), Text(clean(person.team or "")),
-                      person.last_activity or "never", Text(clean(person.email or "")))
+                      last or "never", Text(clean(person.email or "")))
     data_console().print(table)
 
 

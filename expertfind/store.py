@@ -16,6 +16,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
@@ -30,6 +31,7 @@ from .models import Profile, RecordError, profile_from_record
 
 ENV_VAR = "EXPERTFIND_DB"
 META_TABLE = "meta"
+CHANGED_TABLE = "changed"
 _GENERATION = re.compile(rb'^\{"meta":\{"1":\{"generation":"([0-9a-f]{32})"')
 LOCK_TIMEOUT_VAR = "EXPERTFIND_LOCK_TIMEOUT"
 PEOPLE_TABLE = "people"
@@ -77,6 +79,10 @@ class ProfileStore(Protocol):
 
     def generation(self) -> str | None:
         """A token that changes with every write: cheap to read, for caches such as the index."""
+        ...
+
+    def changed_dates(self) -> dict[str, str]:
+        """Per person id, the day (YYYY-MM-DD) a write last changed their profile."""
         ...
 
 
@@ -185,8 +191,9 @@ def write_lock(path: Path, *, timeout: float | None = None) -> Iterator[None]:
 class TinyDBStore:
     """The directory as a TinyDB JSON file, with the previous version kept as `PATH.bak`."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, today: Callable[[], date] = date.today) -> None:
         self.path = path
+        self.today = today
 
     @property
     def backup_path(self) -> Path:
@@ -218,6 +225,7 @@ class TinyDBStore:
                 meta = db.table(META_TABLE)
                 meta.truncate()
                 meta.insert({"generation": generation})
+                _record_changes(db.table(CHANGED_TABLE), changes, self.today().isoformat())
                 if not changes.removals:
                     self._keep_previous_version()
             except BaseException:
@@ -238,6 +246,11 @@ class TinyDBStore:
         table = data.get(PEOPLE_TABLE, {})
         people = [_profile(table[key], self.path) for key in sorted(table, key=_doc_order)]
         return (before if before == self.generation() else None), people
+
+    def changed_dates(self) -> dict[str, str]:
+        data = AtomicJSONStorage(self.path).read() or {}
+        dates = data.get(CHANGED_TABLE, {}).get("1", {})
+        return {k: v for k, v in dates.items() if isinstance(v, str)} if isinstance(dates, dict) else {}
 
     def generation(self) -> str | None:
         """The token of the last write, with the file's size and modification time: a file
@@ -286,6 +299,15 @@ def _apply(table: Any, doc_ids: dict[str, int], changes: Changes) -> None:
             doc_id, next_id = next_id, next_id + 1
         documents.append(Document(profile.to_dict(), doc_id=doc_id))
     table.insert_multiple(documents)
+
+
+def _record_changes(table: Any, changes: Changes, today: str) -> None:
+    """Keep, next to the people, the day each of them was last changed (one document)."""
+    current = table.get(doc_id=1)
+    dates = {k: v for k, v in dict(current or {}).items() if k not in set(changes.removals)}
+    dates.update({profile.id: today for profile in changes.upserts})
+    table.truncate()
+    table.insert(Document(dates, doc_id=1))
 
 
 def _after(before: list[Profile], changes: Changes) -> list[Profile]:

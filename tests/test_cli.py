@@ -325,3 +325,10 @@ def test_encoding_option_reads_cp1252(cli: Invoke, tmp_path: Path) -> None:
     assert cli("import", str(path), "--encoding", "cp1252").exit_code == 0
     assert [p["name"] for p in people_in(cli)] == ["Zoë"]
     assert cli("import", str(path), "--encoding", "nonsense-8").exit_code == 2
+
+
+def test_export_gives_back_what_was_imported(example: Invoke) -> None:
+    given = json.loads(EXAMPLE.read_text("utf-8"))["people"]
+    exported = {p["id"]: p for p in json.loads(example("export").stdout)["people"]}
+    for person in given:  # field for field, only empty lists are left out
+        assert exported[person["id"]] == {k: v for k, v in person.items() if v != []}

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from expertfind.directory import Directory
+from expertfind.formats import Record
 from expertfind.questionlog import log_path
+from expertfind.store import TinyDBStore
 
 from .conftest import Invoke, write, write_json
 
@@ -274,17 +278,21 @@ def test_import_warns_about_likely_duplicates_and_merge_joins_them(cli: Invoke, 
     assert cli("merge", "bobby-example-org", "nobody").exit_code == 1
 
 
-def test_stale_lists_profiles_without_updates(cli: Invoke, tmp_path: Path) -> None:
-    people = [
-        {"id": "old", "name": "Oud Profiel", "updated": "2023-01-05",
-         "contributions": [{"title": "Iets", "date": "2023-06-01"}]},
-        {"id": "never", "name": "Nooit Bijgewerkt", "updated": "2020-02-02"},
-        {"id": "fresh", "name": "Vers Profiel"},  # imported today: updated today
-    ]
-    assert cli("import", str(write_json(tmp_path / "p.json", people))).exit_code == 0
+def test_stale_lists_profiles_without_changes_or_contributions(
+    cli: Invoke, directory_file: Path
+) -> None:
+    long_ago = Directory(TinyDBStore(directory_file, today=lambda: date(2023, 1, 5)))
+    long_ago.import_records([
+        Record("r1", {"id": "old", "name": "Oud Profiel",
+                      "contributions": [{"title": "Iets", "date": "2023-06-01"}]}),
+        Record("r2", {"id": "never", "name": "Nooit Bijgewerkt"}),
+    ])
+    assert cli("add", "--name", "Vers Profiel").exit_code == 0  # changed today
     stale = as_json(cli("stale", "--months", "12", "--json"))
-    assert [(s["id"], s["last_activity"]) for s in stale] == [("never", "2020-02-02"), ("old", "2023-06-01")]
+    assert [(s["id"], s["last_activity"]) for s in stale] == [("never", "2023-01-05"), ("old", "2023-06-01")]
     assert "Oud Profiel" in cli("stale").stdout
+    assert cli("add", "--name", "Oud Profiel", "--id", "old", "--team", "HR").exit_code == 0
+    assert [s["id"] for s in as_json(cli("stale", "--json"))] == ["never"]  # changed now
 
 
 def test_contribution_feed_appends_without_duplicates_and_reports_unknown_authors(

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,8 @@ def test_write_upserts_and_removes_in_one_go(directory_file: Path) -> None:
     store.write([person("Eva", title="Teamleider")], removals=["bram"])
     assert [(p.id, p.title) for p in store.people()] == [("eva", "Teamleider")]
     on_disk = json.loads(directory_file.read_text())
-    assert list(on_disk) == ["meta", "people"] and len(on_disk["people"]) == 1
+    assert list(on_disk) == ["meta", "people", "changed"] and len(on_disk["people"]) == 1
+    assert store.changed_dates() == {"eva": date.today().isoformat()}  # bram removed with his date
     assert str(store.generation()).startswith(on_disk["meta"]["1"]["generation"] + ":")
 
 

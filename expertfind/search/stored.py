@@ -24,8 +24,8 @@ from ..files import atomic_write_bytes
 from ..models import Contribution, Profile, Skill
 from .index import FIELDS, EvidenceItem, Postings, SearchIndex
 
-MAGIC = b"EXPERTFIND-INDEX\x03"
-FORMAT = (3, sys.version_info[0], sys.version_info[1], marshal.version)
+MAGIC = b"EXPERTFIND-INDEX\x04"
+FORMAT = (4, sys.version_info[0], sys.version_info[1], marshal.version)
 SOURCES = {"skill": 0, "contribution": 1, "role": 2}
 SOURCE_NAMES = {v: k for k, v in SOURCES.items()}
 DISPLAY_TEXT = 120
@@ -243,18 +243,18 @@ def _person_record(p: Profile) -> tuple[Any, ...]:
         tuple((s.name, s.level) for s in p.skills), tuple(p.interests),
         tuple((c.kind, c.title, c.url, c.date, tuple(c.tags), "" if c.title else c.text[:DISPLAY_TEXT])
               for c in p.contributions),
-        p.available, p.updated, p.max_questions_per_week,
+        p.available, p.max_questions_per_week,
     )
 
 
 def _person_from(record: tuple[Any, ...]) -> Profile:
     (person_id, name, email, title, team, location, languages, skills, interests, contributions,
-     available, updated, limit) = record
+     available, limit) = record
     return Profile(
         id=person_id, name=name, email=email, title=title, team=team, location=location,
         languages=tuple(languages), skills=tuple(Skill(n, lvl) for n, lvl in skills),
         interests=tuple(interests),
         contributions=tuple(Contribution(kind=k, title=t, url=u, date=d, tags=tuple(tags), text=x)
                             for k, t, u, d, tags, x in contributions),
-        available=available, updated=updated, max_questions_per_week=limit,
+        available=available, max_questions_per_week=limit,
     )
