@@ -20,7 +20,16 @@ from .formats import (
     read_table,
     sniff_format,
 )
-from .presets import LINKEDIN, Preset, all_presets, choose_preset, detect_preset, flatten_entry, map_rows
+from .presets import (
+    LINKEDIN,
+    Preset,
+    all_presets,
+    choose_preset,
+    column_key,
+    detect_preset,
+    flatten_entry,
+    map_rows,
+)
 from .presets.linkedin import NOT_STORED, is_linkedin_archive, read_linkedin
 
 NO_PRESET = "none"
@@ -164,8 +173,6 @@ def _json_rows(path: Path, text: str, preset: Preset) -> tuple[list[str], list[t
 
 def preset_mapping(preset: Preset, header: list[str]) -> dict[str, str]:
     """For each field, the columns of this file it is read from (what `--dry-run` shows)."""
-    from .presets import column_key
-
     present = {column_key(c) for c in header}
     mapping = {}
     for target, alternatives in preset.fields.items():
