@@ -267,12 +267,20 @@ def export(
 ) -> None:
     """Export the whole directory (JSON re-imports to the same directory; CSV for spreadsheets).
 
+    With --person, a data-subject access request: the profile, and on stderr when it was last
+    changed and how often the question log names them (`expertfind log show --person ID`).
+
     Example: expertfind export --format csv -o people.csv
     """
     from .formats import dump_csv, dump_json, dump_jsonl
 
     directory = _directory(ctx)
     people = [directory.get(person)] if person else directory.people()
+    if person:
+        changed = directory.store.changed_dates().get(person, "unknown")
+        logged = sum(1 for e in QuestionLog(_path(ctx)).entries() if person in e.suggested)
+        output.say(f"{person}: last changed {changed}; suggested in {logged} logged question(s) "
+                   f"(`expertfind log show --person {person}` lists them).")
     dump = {ExportFormat.json: dump_json, ExportFormat.jsonl: dump_jsonl, ExportFormat.csv: dump_csv}
     text = dump[format](people)
     if out is None:

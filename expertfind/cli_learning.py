@@ -271,14 +271,19 @@ def stale(
 def log_show(
     ctx: typer.Context,
     days: Annotated[int, typer.Option(min=1, help="The questions of the last DAYS days.")] = 30,
+    person: Annotated[str | None, typer.Option(
+        "--person", metavar="ID", help="Only the questions for which this person was suggested.",
+    )] = None,
     json: JSON = False,
 ) -> None:
-    """Show the logged questions.
+    """Show the logged questions (with --person: everything the log holds about someone).
 
     Example: expertfind log show --days 7
     """
     log = QuestionLog(_path(ctx))
-    entries = log.entries(since=now() - timedelta(days=days))
+    entries = log.entries(since=None if person else now() - timedelta(days=days))
+    if person:
+        entries = [e for e in entries if person in e.suggested]
     if json:
         output.print_json([{"time": e.time.isoformat(timespec="seconds"), "query": e.query,
                             "suggested": list(e.suggested), "scores": list(e.scores)} for e in entries])

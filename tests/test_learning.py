@@ -330,3 +330,14 @@ def test_a_bad_feed_row_writes_nothing(team: Invoke, tmp_path: Path, directory_f
 
 def test_import_needs_files_or_a_feed(cli: Invoke) -> None:
     assert cli("import").exit_code == 2
+
+
+def test_a_data_subject_access_request_covers_the_question_log(team: Invoke) -> None:
+    asked(team, "intervisie")
+    asked(team, "begroting")
+    exported = team("export", "--person", "eva")
+    assert exported.exit_code == 0
+    assert json.loads(exported.stdout)["people"][0]["name"] == "Eva Mulder"
+    assert "suggested in 1 logged question(s)" in exported.stderr
+    named = as_json(team("log", "show", "--person", "eva", "--json"))
+    assert [e["query"] for e in named] == ["intervisie"]
