@@ -93,3 +93,27 @@ def test_ties_are_broken_by_name_then_id() -> None:
     people = [make_profile(n, [("coaching", 3)], []) for n in (3, 1, 2)]
     results = Ranker(people).ask("coaching").results
     assert [m.profile.id for m in results] == ["p1", "p2", "p3"]
+
+
+@fast
+@given(directories, questions)
+def test_a_stored_index_answers_like_the_built_one(people: list[Profile], question: str) -> None:
+    import tempfile
+    from pathlib import Path
+
+    from expertfind.search.index import IndexSettings, build_index
+    from expertfind.search.stored import load_index, save_index, settings_key
+
+    key = settings_key(IndexSettings())
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "d.json.index"
+        save_index(path, build_index(people), generation="g1", settings=key)
+        stored = load_index(path, generation="g1", settings=key)
+        assert stored is not None
+        assert load_index(path, generation="g2", settings=key) is None
+
+        def answer(ranker: Ranker) -> list[tuple[str, float, list[str]]]:
+            return [(m.profile.id, m.raw, [e.text for e in m.evidence])
+                    for m in ranker.ask(question, limit=20, include_unavailable=True).results]
+
+        assert answer(Ranker.from_index(stored)) == answer(Ranker(people))
