@@ -79,6 +79,7 @@ class QueryAnalyzer:
         self.synonyms = synonyms
         self.weights = weights or MatchWeights()
         self._vocabulary: list[str] | None = None
+        self._by_length: dict[int, list[str]] | None = None
 
     def analyse(self, question: str) -> list[Concept]:
         tokens = tokenize(question)
@@ -228,6 +229,16 @@ class QueryAnalyzer:
             self._vocabulary = [t for t in self.index.postings if t.isalpha()]
         return self._vocabulary
 
+    def _lengths_near(self, word: str, edits: int) -> list[str]:
+        """Vocabulary words whose length is within `edits` of `word`'s: no other word can be
+        within `edits` edits of it, so the typo search never needs to look further."""
+        if self._by_length is None:
+            self._by_length = {}
+            for term in self._alphabetic_vocabulary():
+                self._by_length.setdefault(len(term), []).append(term)
+        return [t for n in range(len(word) - edits, len(word) + edits + 1)
+                for t in self._by_length.get(n, ())]
+
     def _typo_neighbours(self, word: str) -> list[tuple[str, int]]:
         edits = max_edits(word)
         if edits == 0 or not word.isalpha():
@@ -236,7 +247,7 @@ class QueryAnalyzer:
         from rapidfuzz.distance import OSA
 
         found = process.extract(
-            word, self._alphabetic_vocabulary(), scorer=OSA.distance, score_cutoff=edits, limit=None
+            word, self._lengths_near(word, edits), scorer=OSA.distance, score_cutoff=edits, limit=None
         )
         ranked = sorted(
             ((term, int(distance)) for term, distance, _ in found if distance > 0),
