@@ -25,9 +25,11 @@ def ask(
     log: QuestionLog | None = None,
     record: bool = True,
     clock: Callable[[], datetime] = now,
+    warn: Callable[[str], None] = lambda message: None,
 ) -> Answer:
     """The people to ask about `question`. With a `log`, close calls go to whoever was suggested
-    least lately, and (when `record` and the log is on) the question and the suggestions are logged."""
+    least lately, and (when `record` and the log is on) the question and the suggestions are
+    logged; `warn` hears when the log cannot be written (the answer is given all the same)."""
     answer = directory.ranker(settings).ask(
         question, limit=limit + FAIR_SLACK, include_unavailable=include_unavailable
     )
@@ -39,6 +41,10 @@ def ask(
         results = fair_order(results, Load(suggestion_counts(entries), suggestion_counts(week)))
     results = results[:limit]
     if log is not None and record and log.enabled:
-        log.append(LoggedQuestion(at, question, tuple(m.profile.id for m in results),
-                                  tuple(m.score for m in results)))
+        try:
+            log.append(LoggedQuestion(at, question, tuple(m.profile.id for m in results),
+                                      tuple(m.score for m in results)))
+        except OSError as exc:
+            warn(f"Warning: the question was not logged ({log.path}: {exc.strerror}); "
+                 "`expertfind log off` stops trying.")
     return replace(answer, results=tuple(results))

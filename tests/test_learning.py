@@ -341,3 +341,11 @@ def test_a_data_subject_access_request_covers_the_question_log(team: Invoke) -> 
     assert "suggested in 1 logged question(s)" in exported.stderr
     named = as_json(team("log", "show", "--person", "eva", "--json"))
     assert [e["query"] for e in named] == ["intervisie"]
+
+
+def test_ask_answers_even_when_the_log_cannot_be_written(team: Invoke, directory_file: Path) -> None:
+    log_path(directory_file).mkdir()  # a folder where the log file should be: writing fails
+    result = team("ask", "intervisie", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["results"][0]["id"] in ("eva", "sara")
+    assert "the question was not logged" in result.stderr
