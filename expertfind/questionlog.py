@@ -73,18 +73,23 @@ class QuestionLog:
             os.close(fd)
 
     def entries(self, *, since: datetime | None = None) -> list[LoggedQuestion]:
-        """Every logged question (from `since` on), oldest first; damaged lines are skipped."""
+        """Every logged question (from `since` on), oldest first; damaged lines are skipped.
+
+        The log is written oldest first, so with `since` it is read from the end and only the
+        recent lines are parsed: `ask` stays quick however long the log grows."""
         try:
             lines = self.path.read_text("utf-8").splitlines()
-        except FileNotFoundError:
-            return []
         except (OSError, UnicodeDecodeError):
             return []
         found = []
-        for line in lines:
+        for line in reversed(lines):
             entry = _parse(line)
-            if entry is not None and (since is None or entry.time >= since):
-                found.append(entry)
+            if entry is None:
+                continue
+            if since is not None and entry.time < since:
+                break
+            found.append(entry)
+        found.reverse()
         return found
 
     def clear(self) -> bool:

@@ -349,3 +349,18 @@ def test_ask_answers_even_when_the_log_cannot_be_written(team: Invoke, directory
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["results"][0]["id"] in ("eva", "sara")
     assert "the question was not logged" in result.stderr
+
+
+def test_the_log_is_read_from_the_end_for_recent_questions(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from expertfind.questionlog import LoggedQuestion, QuestionLog
+
+    log = QuestionLog(tmp_path / "d.json")
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    for day in range(10):
+        log.append(LoggedQuestion(start + timedelta(days=day), f"vraag {day}", ("eva",), (50.0,)))
+    log.path.write_text(log.path.read_text("utf-8") + "not json\n", "utf-8")  # damaged line: skipped
+    recent = log.entries(since=start + timedelta(days=7))
+    assert [e.query for e in recent] == ["vraag 7", "vraag 8", "vraag 9"]
+    assert len(log.entries()) == 10
