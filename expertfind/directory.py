@@ -246,18 +246,17 @@ class Directory:
         directory's generation and these settings exactly, else built (and stored) afresh."""
         settings = settings or IndexSettings()
         key = settings_key(settings)
-        cacheable = self.index_file is not None and key == settings_key(IndexSettings())
-        if cacheable and self.index_file is not None:
+        index_file = self.index_file if key == settings_key(IndexSettings()) else None
+        if index_file is not None:
             generation = self.store.generation()
-            if generation is not None:
-                stored = load_index(self.index_file, generation=generation, settings=key)
-                if stored is not None:
-                    return stored
+            stored = load_index(index_file, generation=generation, settings=key) if generation else None
+            if stored is not None:
+                return stored
         generation, people = self.store.snapshot()
         index = build_index(people, settings)
-        if cacheable and self.index_file is not None and generation is not None:
-            with contextlib.suppress(OSError):
-                save_index(self.index_file, index, generation=generation, settings=key)
+        if index_file is not None and generation is not None:
+            with contextlib.suppress(OSError):  # a cache: the next ask rebuilds it when missing
+                save_index(index_file, index, generation=generation, settings=key)
         return index
 
     def ranker(self, settings: RankingSettings | None = None) -> Ranker:

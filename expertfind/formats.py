@@ -56,14 +56,25 @@ def read_records(
 ) -> tuple[list[Record], Format]:
     """Every person record in `path`, and the format it was read as (`require_name=False` for
     files of other records, such as contribution feeds)."""
-    raw = read_bytes(path)
-    text = decode(raw, path=path, encoding=encoding)
+    text = decode(read_bytes(path), path=path, encoding=encoding)
     chosen = format or sniff_format(path, text)
+    return records_from_text(text, path, chosen, mapping=mapping, require_name=require_name), chosen
+
+
+def records_from_text(
+    text: str,
+    path: Path,
+    chosen: Format,
+    *,
+    mapping: Mapping[str, str] | None = None,
+    require_name: bool = True,
+) -> list[Record]:
+    """The records of a file already read and decoded; `path` names it in positions and errors."""
     if chosen is Format.JSON:
-        return _json_records(text, path), chosen
+        return _json_records(text, path)
     if chosen is Format.JSONL:
-        return _jsonl_records(text, path), chosen
-    return _csv_records(text, path, mapping or {}, require_name=require_name), chosen
+        return _jsonl_records(text, path)
+    return _csv_records(text, path, mapping or {}, require_name=require_name)
 
 
 def read_bytes(path: Path) -> bytes:

@@ -73,13 +73,15 @@ def gaps(entries: Sequence[LoggedQuestion], *, min_asked: int = 1) -> list[Topic
 
 
 @dataclass(frozen=True)
-class Load:
+class Suggested:
+    """How often one person was suggested, and how often as the first to ask."""
+
     person_id: str
     suggested: int
     first: int
 
 
-def suggestion_load(entries: Sequence[LoggedQuestion]) -> list[Load]:
+def suggestion_load(entries: Sequence[LoggedQuestion]) -> list[Suggested]:
     """How often each person was suggested, and how often as the first to ask."""
     total: Counter[str] = Counter()
     first: Counter[str] = Counter()
@@ -87,7 +89,7 @@ def suggestion_load(entries: Sequence[LoggedQuestion]) -> list[Load]:
         total.update(entry.suggested)
         if entry.suggested:
             first[entry.suggested[0]] += 1
-    return sorted((Load(pid, n, first[pid]) for pid, n in total.items()),
+    return sorted((Suggested(pid, n, first[pid]) for pid, n in total.items()),
                   key=lambda load: (-load.first, -load.suggested, load.person_id))
 
 

@@ -17,9 +17,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .jsonout import answer_json, evidence_json, match_json, print_json
-
-__all__ = ["answer_json", "evidence_json", "match_json", "print_json"]
+from .jsonout import answer_json as answer_json  # re-exported: commands print JSON through output
+from .jsonout import print_json as print_json
 
 if TYPE_CHECKING:  # for annotations only: rendering never needs these modules loaded
     from .directory import FeedReport, ImportReport

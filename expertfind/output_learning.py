@@ -11,7 +11,7 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from .insights import Load, Topic
+from .insights import Suggested, Topic
 from .models import Profile
 from .output import clean, data_console, say
 from .questionlog import LoggedQuestion
@@ -104,7 +104,7 @@ def gaps_table(found: Sequence[Topic], asked: int, days: int) -> None:
     data_console().print(table)
 
 
-def stats_view(asked: int, days: int, topics: Sequence[Topic], load: Sequence[Load],
+def stats_view(asked: int, days: int, topics: Sequence[Topic], load: Sequence[Suggested],
                names: Mapping[str, str]) -> None:
     console = data_console()
     console.print(Text(f"{asked} questions in the last {days} days", style="bold"))

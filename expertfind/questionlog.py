@@ -12,7 +12,7 @@ import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -149,7 +149,3 @@ def suggestion_counts(entries: Iterable[LoggedQuestion]) -> dict[str, int]:
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-def days_ago(days: float, *, at: datetime | None = None) -> datetime:
-    return (at or now()) - timedelta(days=days)

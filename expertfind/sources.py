@@ -18,6 +18,7 @@ from .formats import (
     read_bytes,
     read_records,
     read_table,
+    records_from_text,
     sniff_format,
 )
 from .presets import (
@@ -95,8 +96,7 @@ def read_source(
     if chosen is None:
         chosen = _detect(path, text, kind, presets_folder)
         if chosen is None:
-            records, _ = read_records(path, format=kind, mapping=None, encoding=encoding)
-            return Source(path, records)
+            return Source(path, records_from_text(text, path, kind))
         detected = True
     else:
         detected = False

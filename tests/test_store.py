@@ -73,3 +73,14 @@ def test_a_second_writer_waits_for_the_lock_and_gives_up(directory_file: Path) -
     with write_lock(directory_file), pytest.raises(LockTimeoutError):
         with write_lock(directory_file, timeout=0.2):
             pass
+
+
+def test_a_lock_timeout_that_is_not_a_number_is_a_clear_error(
+    directory_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from expertfind.errors import StoreError
+
+    monkeypatch.setenv("EXPERTFIND_LOCK_TIMEOUT", "soon")
+    with pytest.raises(StoreError, match="EXPERTFIND_LOCK_TIMEOUT must be a number of seconds"):
+        TinyDBStore(directory_file).write([person("Eva")])
+    assert not directory_file.exists()

@@ -27,13 +27,11 @@ MAX_TF = 0xFFFF
 
 @dataclass(frozen=True)
 class EvidenceItem:
-    """One piece of evidence of one person: `ref` is its position in the profile's list."""
+    """What a piece of evidence is: a skill, contribution or role, and `ref`, its position in the
+    profile's list. Its person, weight and field lengths are in the index's arrays."""
 
-    person: int
     source: str
     ref: int
-    weight: float
-    lengths: dict[str, int]
 
 
 class Postings(NamedTuple):
@@ -106,7 +104,9 @@ def build_index(people: Sequence[Profile], settings: IndexSettings | None = None
         activity=[len(p.contributions) for p in people],
     )
     items: list[EvidenceItem] = []
-    index.items = items
+    item_person: list[int] = []
+    item_weight: list[float] = []
+    field_lengths: dict[str, list[int]] = {name: [] for name in FIELDS}
     postings: dict[str, Postings] = {}
     totals: Counter[str] = Counter()
     counts: Counter[str] = Counter()
@@ -117,11 +117,16 @@ def build_index(people: Sequence[Profile], settings: IndexSettings | None = None
         if not per_field:
             return
         item_id = len(items)
-        lengths = {name: sum(bag.values()) for name, bag in per_field.items()}
-        items.append(EvidenceItem(person, source, ref, weight, lengths))
-        for name, length in lengths.items():
-            totals[name] += length
-            counts[name] += 1
+        items.append(EvidenceItem(source, ref))
+        item_person.append(person)
+        item_weight.append(weight)
+        for name in FIELDS:
+            bag = per_field.get(name)
+            length = sum(bag.values()) if bag else 0
+            field_lengths[name].append(length)
+            if bag:
+                totals[name] += length
+                counts[name] += 1
         rows: dict[str, list[int]] = {}
         for name, bag in per_field.items():
             column = FIELD_NUMBER[name]
@@ -151,11 +156,12 @@ def build_index(people: Sequence[Profile], settings: IndexSettings | None = None
         role = " ".join(part for part in (profile.title, profile.team) if part)
         add(person_number, ROLE, 0, settings.role_weight, {"role": role})
 
+    index.items = items
+    index.item_person = item_person
+    index.item_weight = item_weight
+    index.field_lengths = field_lengths
     index.postings = postings
     index.average_length = {name: totals[name] / counts[name] for name in counts}
-    index.item_person = [item.person for item in items]
-    index.item_weight = [item.weight for item in items]
-    index.field_lengths = {name: [item.lengths.get(name, 0) for item in items] for name in FIELDS}
     by_stem: dict[str, set[str]] = defaultdict(set)
     for term in index.postings:
         english, dutch = stems(term)

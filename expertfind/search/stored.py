@@ -68,11 +68,11 @@ def save_index(path: Path, index: SearchIndex, *, generation: str, settings: str
         "ids": list(index.ids),
         "activity": array("I", index.activity).tobytes(),
         "people": people_offsets.tobytes(),
-        "item_person": array("I", (i.person for i in items)).tobytes(),
+        "item_person": array("I", index.item_person).tobytes(),
         "item_source": bytes(SOURCES[i.source] for i in items),
         "item_ref": array("I", (i.ref for i in items)).tobytes(),
-        "item_weight": array("d", (i.weight for i in items)).tobytes(),
-        "item_lengths": [array("I", (i.lengths.get(name, 0) for i in items)).tobytes() for name in FIELDS],
+        "item_weight": array("d", index.item_weight).tobytes(),
+        "item_lengths": [array("I", index.field_lengths[name]).tobytes() for name in FIELDS],
         "terms": "\n".join(terms),
         "term_offsets": offsets.tobytes(),
         "term_frequencies": frequencies.tobytes(),
@@ -106,13 +106,13 @@ def load_index(path: Path, *, generation: str, settings: str) -> SearchIndex | N
 
 
 def _index_from(header: dict[str, Any], blobs: memoryview) -> SearchIndex:
-    items = StoredItems(header)
     return SearchIndex(
         people=StoredPeople(_array("Q", header["people"]), blobs),
-        items=items,
-        item_person=items.person,
-        item_weight=items.weight,
-        field_lengths=dict(zip(FIELDS, items.lengths, strict=True)),
+        items=StoredItems(header["item_source"], _array("I", header["item_ref"])),
+        item_person=_array("I", header["item_person"]),
+        item_weight=_array("d", header["item_weight"]),
+        field_lengths={name: _array("I", packed)
+                       for name, packed in zip(FIELDS, header["item_lengths"], strict=True)},
         postings=StoredPostings(header["terms"].split("\n") if header["terms"] else [],
                                 _array("Q", header["term_offsets"]),
                                 _array("I", header["term_frequencies"]), blobs),
@@ -185,28 +185,18 @@ class StoredStems(Mapping[str, tuple[str, ...]]):
 
 
 class StoredItems(Sequence[EvidenceItem]):
-    """Evidence items built from parallel arrays when scoring touches them."""
+    """What each evidence item is (skill, contribution or role, and which one), built when an
+    answer shows it."""
 
-    def __init__(self, data: dict[str, Any]) -> None:
-        self.person = _array("I", data["item_person"])
-        self._source = data["item_source"]
-        self._ref = _array("I", data["item_ref"])
-        self.weight = _array("d", data["item_weight"])
-        self.lengths = [_array("I", packed) for packed in data["item_lengths"]]
-        self._built: dict[int, EvidenceItem] = {}
+    def __init__(self, sources: bytes, refs: array[int]) -> None:
+        self._sources = sources
+        self._refs = refs
 
     def __getitem__(self, number: int) -> EvidenceItem:  # type: ignore[override]
-        item = self._built.get(number)
-        if item is None:
-            lengths = {name: column[number] for name, column in zip(FIELDS, self.lengths, strict=True)
-                       if column[number]}
-            item = EvidenceItem(self.person[number], SOURCE_NAMES[self._source[number]],
-                                self._ref[number], self.weight[number], lengths)
-            self._built[number] = item
-        return item
+        return EvidenceItem(SOURCE_NAMES[self._sources[number]], self._refs[number])
 
     def __len__(self) -> int:
-        return len(self.person)
+        return len(self._refs)
 
 
 class StoredPeople(Sequence[Profile]):
