@@ -17,6 +17,10 @@ process exactly as a user runs it, and as the median of several runs:
   — nothing that imports those can start faster.
 
 Every time is also given divided by the floor: ratios hold on a noisy machine, absolute times don't.
+
+Python's compiled-module cache is on for every process (in a cache folder of the run, warmed up
+before anything is timed), as it is for an installed package: a machine that sets
+PYTHONDONTWRITEBYTECODE would otherwise compile expertfind's modules from source on every run.
 """
 
 from __future__ import annotations
@@ -112,11 +116,13 @@ def generate(size: int, path: Path) -> None:
 
 
 TIME = "/usr/bin/time"
+PYCACHE = Path(tempfile.gettempdir()) / "expertfind-scale-pycache"
 
 
 def run(args: list[str], *, db: Path | None = None, stdout: Path | None = None) -> tuple[float, float]:
     """Seconds and peak memory (MiB, from GNU time when the machine has it) of one fresh process."""
-    env = {**os.environ, "NO_COLOR": "1"}
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONPYCACHEPREFIX": str(PYCACHE)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     if db is not None:
         env["EXPERTFIND_DB"] = str(db)
     measured = [TIME, "-f", "%M", *args] if Path(TIME).exists() else args
@@ -143,6 +149,8 @@ def measure(size: int, runs: int, folder: Path) -> dict[str, float]:
     source = folder / f"people-{size}.jsonl"
     if not source.exists():
         generate(size, source)
+    run(FLOOR)  # warm-up: fills the compiled-module cache
+    run([*EXPERTFIND, "--help"])
     floors = [run(FLOOR)[0] for _ in range(runs)]
     imports = [run([*EXPERTFIND, "import", str(source)], db=folder / f"import-{size}-{attempt}" / "d.json")
                for attempt in range(max(1, runs // 3))]

@@ -503,7 +503,40 @@ def synonyms_add(
 
 from . import cli_learning  # noqa: E402,F401  (registers the social-learning commands)
 
+GLOBAL_OPTIONS_WITH_VALUE = ("--db",)
+
+
+def command_asked_for(args: list[str]) -> str | None:
+    """The command a command line names (`ask` in `expertfind --db d.json ask python`), or
+    None when it names none or asks for the version or help of the whole program."""
+    rest = iter(args)
+    for arg in rest:
+        if arg in GLOBAL_OPTIONS_WITH_VALUE:
+            next(rest, None)
+        elif arg.startswith(tuple(option + "=" for option in GLOBAL_OPTIONS_WITH_VALUE)):
+            continue
+        elif arg.startswith("-"):
+            return None
+        else:
+            return arg
+    return None
+
+
+def build_only(command: str | None) -> None:
+    """Typer turns each command's signature into a Click command on every run (about a
+    millisecond each): when the command line names a known command, only that one is built.
+    Without one, or with an unknown one, all are, so help and "No such command" see them all."""
+    if command is None:
+        return
+    commands = [info for info in app.registered_commands
+                if (info.name or getattr(info.callback, "__name__", "").replace("_", "-")) == command]
+    groups = [info for info in app.registered_groups if info.name == command]
+    if commands or groups:
+        app.registered_commands = commands
+        app.registered_groups = groups
+
 
 def main() -> None:
     """Console-script entry point."""
-    app()
+    build_only(command_asked_for(sys.argv[1:]))
+    app(prog_name="expertfind")  # also under `python -m expertfind`

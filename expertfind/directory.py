@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import NotFoundError, UsageError, ValidationError
-from .formats import Format, Record, split_cell
 from .models import (
     Contribution,
     Profile,
@@ -28,6 +27,7 @@ from .search.stored import load_index, save_index, settings_key
 from .store import Changes, Plan, ProfileStore
 
 if TYPE_CHECKING:
+    from .formats import Format, Record
     from .sources import Source
 
 
@@ -201,6 +201,8 @@ class Directory:
 
     def add(self, record: dict[str, object]) -> ImportReport:
         """Add one person (or update the one with the same id or email)."""
+        from .formats import Record  # file formats: not needed by `ask`
+
         return self.import_records([Record("the new person", record)])
 
     def remove(self, person_id: str) -> Profile:
@@ -300,6 +302,8 @@ def add_contributions(
     """Append contributions from a feed (intranet, Yammer/Teams, LMS exports) to their authors,
     without duplicates (same url, or same kind + title + date). Rows whose author is unknown are
     reported and skipped; any invalid row stops the whole feed (nothing is written)."""
+    from .formats import split_cell
+
     parsed: list[tuple[str, str, Contribution]] = []
     problems = []
     for record in records:

@@ -5,7 +5,6 @@ Pure standard library: this module defines what a valid record is, nothing else.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -230,6 +229,8 @@ def derive_id(*, name: str, email: str | None) -> str:
     slug = slugify(source)
     if slug:
         return slug
+    import hashlib  # only for names without letters or digits; costs start-up time otherwise
+
     return "p-" + hashlib.sha256(source.encode("utf-8")).hexdigest()[:12]
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from expertfind.cli import app
+from expertfind.cli import app, command_asked_for
 
 from .conftest import EXAMPLE, Invoke, write, write_json
 
@@ -332,3 +332,43 @@ def test_export_gives_back_what_was_imported(example: Invoke) -> None:
     exported = {p["id"]: p for p in json.loads(example("export").stdout)["people"]}
     for person in given:  # field for field, only empty lists are left out
         assert exported[person["id"]] == {k: v for k, v in person.items() if v != []}
+
+
+@pytest.mark.parametrize(("args", "command"), [
+    (["ask", "python"], "ask"),
+    (["--db", "d.json", "ask", "--json", "x"], "ask"),
+    (["--db=d.json", "import", "f.csv"], "import"),
+    (["synonyms", "list"], "synonyms"),
+    (["--help"], None),
+    (["--version", "ask"], None),
+    ([], None),
+])
+def test_the_command_named_on_the_command_line_is_found(args: list[str], command: str | None) -> None:
+    assert command_asked_for(args) == command
+
+
+def test_the_installed_command_builds_only_the_command_asked_for_yet_knows_them_all(
+    tmp_path: Path,
+) -> None:
+    """`main()` prunes the Typer app to one command: help, typos and subgroups still work."""
+    import subprocess
+    import sys
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "expertfind", *args],
+            capture_output=True, text=True, timeout=60,
+            env={"EXPERTFIND_DB": str(tmp_path / "d.json"), "NO_COLOR": "1", "COLUMNS": "100",
+                 "PATH": "/usr/bin:/bin"},
+        )
+
+    imported = run("import", str(EXAMPLE))
+    assert imported.returncode == 0, imported.stderr
+    answer = run("ask", "crowdfunding", "--json", "--no-log")
+    assert answer.returncode == 0 and json.loads(answer.stdout)["results"]
+    assert "Usage: expertfind ask" in run("ask", "--help").stdout
+    overview = run("--help").stdout
+    assert all(name in overview for name in ("ask", "import", "export", "skills", "synonyms", "log"))
+    typo = run("asj", "crowdfunding")
+    assert typo.returncode == 2 and "ask" in typo.stderr
+    assert run("synonyms", "list").returncode == 0

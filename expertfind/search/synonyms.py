@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
-from .text import stems, tokenize
+from .text import DATA, stems, tokenize
 
 PhraseKey = tuple[str, ...]
 
@@ -70,7 +69,7 @@ def parse_lines(lines: Iterable[str]) -> list[list[str]]:
 def load_synonyms(user_file: Path | None = None) -> SynonymTable:
     """The shipped table, extended by `user_file` when it exists."""
     table = SynonymTable()
-    shipped = resources.files("expertfind.search").joinpath("data", "synonyms.txt")
+    shipped = DATA / "synonyms.txt"
     for group in parse_lines(shipped.read_text("utf-8").splitlines()):
         table.add_group(group)
     if user_file is not None and user_file.is_file():
