@@ -96,3 +96,29 @@ def test_an_import_that_changes_nothing_keeps_the_stored_index(example: Invoke, 
     before = index_file.read_bytes()
     assert example("import", str(EXAMPLE)).exit_code == 0
     assert index_file.read_bytes() == before
+
+
+def test_a_truncated_index_is_never_trusted(tmp_path: Path) -> None:
+    db = tmp_path / "directory.json"
+    directory_at(db).import_files([EXAMPLE])
+    index_file = db.with_name("directory.json.index")
+    whole = index_file.read_bytes()
+    index_file.write_bytes(whole[: len(whole) // 2])
+    generation = TinyDBStore(db).generation()
+    assert generation is not None
+    assert load_index(index_file, generation=generation, settings=settings_key(IndexSettings())) is None
+    assert directory_at(db).ask("crowdfunding").results  # rebuilt, and answers
+
+
+def test_the_stored_vocabulary_finds_what_the_built_one_finds(tmp_path: Path) -> None:
+    db = tmp_path / "directory.json"
+    directory = directory_at(db)
+    directory.import_files([BILINGUAL / "profiles.json"])
+    stored = directory.search_index().vocabulary
+    built = Ranker(TinyDBStore(db).people()).index.vocabulary
+    for part in ("kennis", "management", "data", "learn", "ing", "zz", "", "é"):
+        assert stored.starting_with(part) == built.starting_with(part)
+        assert sorted(stored.ending_with(part)) == sorted(built.ending_with(part))
+    assert any(stored.starting_with("kennis")) and any(stored.ending_with("management"))
+    for length in range(0, 30):
+        assert list(stored.alphabetic_of_length(length)) == list(built.alphabetic_of_length(length))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from array import array
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -42,6 +43,48 @@ class Postings(NamedTuple):
     counts: array[int]
 
 
+class Vocabulary:
+    """The index's terms as the query side needs them: typo candidates by length, and
+    compounds by their first or last part. Built from the terms on first use; the stored index
+    (`search.stored`) keeps the same lists on disk."""
+
+    def __init__(self, terms: Collection[str]) -> None:
+        self._terms = terms
+        self._sorted: list[str] | None = None
+        self._reversed: list[str] | None = None
+        self._by_length: dict[int, list[str]] | None = None
+
+    def alphabetic_of_length(self, length: int) -> Sequence[str]:
+        """The terms of `length` letters (words only: no digits, `c++` or `ci/cd`)."""
+        if self._by_length is None:
+            self._by_length = {}
+            for term in sorted(self._terms):
+                if term.isalpha():
+                    self._by_length.setdefault(len(term), []).append(term)
+        return self._by_length.get(length, ())
+
+    def starting_with(self, prefix: str) -> list[str]:
+        if self._sorted is None:
+            self._sorted = sorted(self._terms)
+        return with_prefix(self._sorted, prefix)
+
+    def ending_with(self, suffix: str) -> list[str]:
+        if self._reversed is None:
+            self._reversed = sorted(term[::-1] for term in self._terms)
+        return [term[::-1] for term in with_prefix(self._reversed, suffix[::-1])]
+
+
+def with_prefix(ordered: Sequence[str], prefix: str) -> list[str]:
+    """The strings of sorted `ordered` that start with `prefix`, found by bisection."""
+    found = []
+    for number in range(bisect_left(ordered, prefix), len(ordered)):
+        term = ordered[number]
+        if not term.startswith(prefix):
+            break
+        found.append(term)
+    return found
+
+
 @dataclass
 class SearchIndex:
     """Inverted index over evidence items, with the vocabulary's stems for matching.
@@ -63,8 +106,18 @@ class SearchIndex:
     item_weight: Sequence[float] = field(default_factory=list)
     field_lengths: Mapping[str, Sequence[int]] = field(default_factory=dict)
     """Per field, the length of that field in each item (0: the item lacks the field)."""
+    stored_vocabulary: Vocabulary | None = None
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        if self.stored_vocabulary is None:
+            self.stored_vocabulary = Vocabulary(self.postings.keys())
+        return self.stored_vocabulary
 
     def document_frequency(self, term: str) -> int:
+        frequency = getattr(self.postings, "frequency", None)  # stored: counted without decoding
+        if frequency is not None:
+            return int(frequency(term))
         found = self.postings.get(term)
         return len(found.items) if found is not None else 0
 

@@ -78,8 +78,6 @@ class QueryAnalyzer:
         self.index = index
         self.synonyms = synonyms
         self.weights = weights or MatchWeights()
-        self._vocabulary: list[str] | None = None
-        self._by_length: dict[int, list[str]] | None = None
 
     def analyse(self, question: str) -> list[Concept]:
         tokens = tokenize(question)
@@ -216,28 +214,20 @@ class QueryAnalyzer:
         `leiderschap` both find `leiderschapsprogramma`."""
         if len(word) < MIN_COMPOUND_WORD or not word.isalpha():
             return []
+        vocabulary = self.index.vocabulary
         found = [
-            term for term in self._alphabetic_vocabulary()
-            if len(term) >= len(word) + MIN_COMPOUND_PART + 1
-            and (term.startswith(word) or term.endswith(word))
+            term for term in {*vocabulary.starting_with(word), *vocabulary.ending_with(word)}
+            if len(term) >= len(word) + MIN_COMPOUND_PART + 1 and term.isalpha()
         ]
         found.sort(key=lambda term: (-self.index.document_frequency(term), term))
         return found[:MAX_COMPOUND_CANDIDATES]
 
-    def _alphabetic_vocabulary(self) -> list[str]:
-        if self._vocabulary is None:
-            self._vocabulary = [t for t in self.index.postings if t.isalpha()]
-        return self._vocabulary
-
     def _lengths_near(self, word: str, edits: int) -> list[str]:
         """Vocabulary words whose length is within `edits` of `word`'s: no other word can be
         within `edits` edits of it, so the typo search never needs to look further."""
-        if self._by_length is None:
-            self._by_length = {}
-            for term in self._alphabetic_vocabulary():
-                self._by_length.setdefault(len(term), []).append(term)
+        vocabulary = self.index.vocabulary
         return [t for n in range(len(word) - edits, len(word) + edits + 1)
-                for t in self._by_length.get(n, ())]
+                for t in vocabulary.alphabetic_of_length(n)]
 
     def _typo_neighbours(self, word: str) -> list[tuple[str, int]]:
         edits = max_edits(word)

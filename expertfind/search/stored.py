@@ -18,17 +18,18 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from ..files import atomic_write_bytes
+from ..files import replacing
 from ..models import Contribution, Profile, Skill
-from .index import FIELDS, EvidenceItem, Postings, SearchIndex
+from .index import FIELDS, EvidenceItem, Postings, SearchIndex, Vocabulary, with_prefix
 
-MAGIC = b"EXPERTFIND-INDEX\x04"
-FORMAT = (4, sys.version_info[0], sys.version_info[1], marshal.version)
+MAGIC = b"EXPERTFIND-INDEX\x05"
+FORMAT = (5, sys.version_info[0], sys.version_info[1], marshal.version, sys.byteorder)
 SOURCES = {"skill": 0, "contribution": 1, "role": 2}
 SOURCE_NAMES = {v: k for k, v in SOURCES.items()}
 DISPLAY_TEXT = 120
+ALIGN = 8
 _LENGTH = struct.Struct("<Q")
 
 
@@ -36,51 +37,96 @@ def settings_key(settings: object) -> str:
     return repr(settings)
 
 
+class _Sections:
+    """Byte blobs laid one after another, 8-byte aligned, each named in the header; kept as
+    separate chunks and written one by one, never joined in memory."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes | bytearray | memoryview] = []
+        self.size = 0
+        self.table: dict[str, tuple[int, int]] = {}
+
+    def add(self, name: str, *blobs: bytes | bytearray | array[Any]) -> None:
+        """One section made of `blobs`, in order."""
+        padding = -self.size % ALIGN
+        if padding:
+            self.chunks.append(bytes(padding))
+            self.size += padding
+        start = self.size
+        for blob in blobs:
+            raw = memoryview(blob).cast("B") if isinstance(blob, array) else blob
+            self.chunks.append(raw)
+            self.size += len(raw)
+        self.table[name] = (start, self.size - start)
+
+    def add_strings(self, name: str, strings: Sequence[str]) -> None:
+        """Strings as one UTF-8 blob plus the offset where each starts (and where the last ends)."""
+        starts, blob = array("Q", [0]), bytearray()
+        for string in strings:
+            blob += string.encode("utf-8")
+            starts.append(len(blob))
+        self.add(name, blob)
+        self.add(name + ".starts", starts)
+
+
 def save_index(path: Path, index: SearchIndex, *, generation: str, settings: str) -> None:
     """Write `index` for the directory of `generation`, atomically and readable by its owner only.
 
-    Layout: MAGIC, the length of the header, the header (marshal: everything small, with the
-    offset of each term's postings and each person's record), then the postings and the people
-    as byte blobs that `load_index` maps into memory and decodes only when asked."""
-    items = index.items
-    blobs = bytearray()
+    Layout: MAGIC, the length of the header, the header (marshal: the small things and a table
+    of sections), then the sections: arrays of numbers, strings and packed postings, which
+    `load_index` maps into memory without copying and reads only where a question looks."""
+    sections = _Sections()
     terms = sorted(index.postings)
-    offsets, frequencies = array("Q"), array("I")
+    postings: list[array[int]] = []
+    offsets, frequencies = array("Q", [0]), array("I")
     for term in terms:
-        postings = index.postings[term]
-        offsets.append(len(blobs))
-        frequencies.append(len(postings.items))
-        blobs += postings.items.tobytes()
-        blobs += postings.counts.tobytes()
-    offsets.append(len(blobs))
+        found = index.postings[term]
+        frequencies.append(len(found.items))
+        postings += (found.items, found.counts)
+        offsets.append(offsets[-1] + len(found.items) * found.items.itemsize
+                       + len(found.counts) * found.counts.itemsize)
+    sections.add_strings("terms", terms)
+    sections.add("term_offsets", offsets)
+    sections.add("term_frequencies", frequencies)
+    sections.add("postings", *postings)
+    sections.add("terms_by_ending", array("I", sorted(range(len(terms)), key=lambda n: terms[n][::-1])))
+    by_length: dict[int, list[str]] = {}
+    for term in terms:
+        if term.isalpha():
+            by_length.setdefault(len(term), []).append(term)
+    for length, words in by_length.items():
+        sections.add(f"alphabetic.{length}", "\n".join(words).encode("utf-8"))
     stem_keys = sorted(index.by_stem)
-    people_offsets = array("Q")
-    for person in index.people:
-        people_offsets.append(len(blobs))
-        blobs += marshal.dumps(_person_record(person))
-    people_offsets.append(len(blobs))
+    sections.add_strings("stem_keys", stem_keys)
+    sections.add_strings("stem_terms", [" ".join(sorted(index.by_stem[key])) for key in stem_keys])
+    records = [marshal.dumps(_person_record(person)) for person in index.people]
+    sections.add_strings("names", index.names)
+    sections.add_strings("ids", index.ids)
+    people_offsets = array("Q", [0])
+    for record in records:
+        people_offsets.append(people_offsets[-1] + len(record))
+    sections.add("people", b"".join(records))
+    sections.add("people.starts", people_offsets)
+    sections.add("activity", array("I", index.activity))
+    sections.add("item_person", array("I", index.item_person))
+    sections.add("item_source", bytes(SOURCES[i.source] for i in index.items))
+    sections.add("item_ref", array("I", (i.ref for i in index.items)))
+    sections.add("item_weight", array("d", index.item_weight))
+    for name in FIELDS:
+        sections.add(f"lengths.{name}", array("I", index.field_lengths[name]))
     header = {
         "format": FORMAT,
         "generation": generation,
         "settings": settings,
         "average_length": dict(index.average_length),
-        "names": list(index.names),
-        "ids": list(index.ids),
-        "activity": array("I", index.activity).tobytes(),
-        "people": people_offsets.tobytes(),
-        "item_person": array("I", index.item_person).tobytes(),
-        "item_source": bytes(SOURCES[i.source] for i in items),
-        "item_ref": array("I", (i.ref for i in items)).tobytes(),
-        "item_weight": array("d", index.item_weight).tobytes(),
-        "item_lengths": [array("I", index.field_lengths[name]).tobytes() for name in FIELDS],
-        "terms": "\n".join(terms),
-        "term_offsets": offsets.tobytes(),
-        "term_frequencies": frequencies.tobytes(),
-        "stem_keys": "\n".join(stem_keys),
-        "stem_terms": "\n".join(" ".join(sorted(index.by_stem[key])) for key in stem_keys),
+        "alphabetic_lengths": sorted(by_length),
+        "sections": sections.table,
     }
     packed = marshal.dumps(header)
-    atomic_write_bytes(path, b"".join((MAGIC, _LENGTH.pack(len(packed)), packed, bytes(blobs))))
+    with replacing(path) as handle:
+        handle.write(MAGIC + _LENGTH.pack(len(packed)) + packed)
+        for chunk in sections.chunks:
+            handle.write(chunk)
 
 
 def load_index(path: Path, *, generation: str, settings: str) -> SearchIndex | None:
@@ -96,39 +142,82 @@ def load_index(path: Path, *, generation: str, settings: str) -> SearchIndex | N
                 return None
             if header.get("generation") != generation or header.get("settings") != settings:
                 return None
-            blobs = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
     except (OSError, ValueError, EOFError, TypeError, struct.error):
         return None
     try:
-        return _index_from(header, memoryview(blobs)[len(MAGIC) + _LENGTH.size + length:])
-    except (KeyError, TypeError, ValueError):
+        return _index_from(header, _View(memoryview(mapped)[len(MAGIC) + _LENGTH.size + length:],
+                                         header["sections"]))
+    except (KeyError, TypeError, ValueError, IndexError):
         return None
 
 
-def _index_from(header: dict[str, Any], blobs: memoryview) -> SearchIndex:
+class _View:
+    """The sections of a mapped index file, as typed views that copy nothing."""
+
+    def __init__(self, data: memoryview, table: dict[str, tuple[int, int]]) -> None:
+        self._data = data
+        self._table = table
+
+    def raw(self, name: str) -> memoryview:
+        start, size = self._table[name]
+        if start + size > len(self._data):
+            raise ValueError(f"section {name} runs past the end of the file")
+        return self._data[start : start + size]
+
+    def integers(self, name: str, code: Literal["I", "Q"]) -> memoryview[int]:
+        return self.raw(name).cast(code)
+
+    def floats(self, name: str) -> memoryview[float]:
+        return self.raw(name).cast("d")
+
+    def strings(self, name: str) -> StoredStrings:
+        return StoredStrings(self.raw(name), self.integers(name + ".starts", "Q"))
+
+
+def _index_from(header: dict[str, Any], view: _View) -> SearchIndex:
+    terms = view.strings("terms")
     return SearchIndex(
-        people=StoredPeople(_array("Q", header["people"]), blobs),
-        items=StoredItems(header["item_source"], _array("I", header["item_ref"])),
-        item_person=_array("I", header["item_person"]),
-        item_weight=_array("d", header["item_weight"]),
-        field_lengths={name: _array("I", packed)
-                       for name, packed in zip(FIELDS, header["item_lengths"], strict=True)},
-        postings=StoredPostings(header["terms"].split("\n") if header["terms"] else [],
-                                _array("Q", header["term_offsets"]),
-                                _array("I", header["term_frequencies"]), blobs),
+        people=StoredPeople(view.integers("people.starts", "Q"), view.raw("people")),
+        items=StoredItems(view.raw("item_source"), view.integers("item_ref", "I")),
+        item_person=view.integers("item_person", "I"),
+        item_weight=view.floats("item_weight"),
+        field_lengths={name: view.integers(f"lengths.{name}", "I") for name in FIELDS},
+        postings=StoredPostings(terms, view.integers("term_offsets", "Q"),
+                                view.integers("term_frequencies", "I"), view.raw("postings")),
         average_length=header["average_length"],
-        by_stem=StoredStems(header["stem_keys"], header["stem_terms"]),
-        names=header["names"],
-        ids=header["ids"],
-        activity=_array("I", header["activity"]),
+        by_stem=StoredStems(view.strings("stem_keys"), view.strings("stem_terms")),
+        names=view.strings("names"),
+        ids=view.strings("ids"),
+        activity=view.integers("activity", "I"),
+        stored_vocabulary=StoredVocabulary(
+            terms, view.integers("terms_by_ending", "I"),
+            {length: view.raw(f"alphabetic.{length}") for length in header["alphabetic_lengths"]},
+        ),
     )
+
+
+class StoredStrings(Sequence[str]):
+    """A list of strings in a mapped file, decoded one at a time (so bisection decodes a few)."""
+
+    def __init__(self, blob: memoryview, starts: memoryview) -> None:
+        self._blob = blob
+        self._starts = starts
+
+    def __getitem__(self, number: int) -> str:  # type: ignore[override]
+        if not 0 <= number < len(self._starts) - 1:
+            raise IndexError(number)
+        return str(self._blob[self._starts[number] : self._starts[number + 1]], "utf-8")
+
+    def __len__(self) -> int:
+        return len(self._starts) - 1
 
 
 class StoredPostings(Mapping[str, Postings]):
     """Postings copied out of the mapped file term by term, when a question asks for them; terms
     are kept sorted and found by bisection, so loading builds no dictionary of the vocabulary."""
 
-    def __init__(self, terms: list[str], offsets: array[int], frequencies: array[int],
+    def __init__(self, terms: StoredStrings, offsets: memoryview[int], frequencies: memoryview[int],
                  blobs: memoryview) -> None:
         self._terms = terms
         self._offsets = offsets
@@ -154,6 +243,11 @@ class StoredPostings(Mapping[str, Postings]):
             self._decoded[term] = found
         return found
 
+    def frequency(self, term: str) -> int:
+        """How many items hold `term`, without decoding its postings."""
+        number = self._find(term)
+        return self._frequencies[number] if number >= 0 else 0
+
     def __contains__(self, term: object) -> bool:
         return self._find(term) >= 0
 
@@ -167,9 +261,9 @@ class StoredPostings(Mapping[str, Postings]):
 class StoredStems(Mapping[str, tuple[str, ...]]):
     """Stem -> vocabulary terms, as two sorted lists searched by bisection."""
 
-    def __init__(self, keys: str, terms: str) -> None:
-        self._keys = keys.split("\n") if keys else []
-        self._terms = terms.split("\n") if keys else []
+    def __init__(self, keys: StoredStrings, terms: StoredStrings) -> None:
+        self._keys = keys
+        self._terms = terms
 
     def __getitem__(self, key: str) -> tuple[str, ...]:
         number = bisect_left(self._keys, key)
@@ -184,11 +278,49 @@ class StoredStems(Mapping[str, tuple[str, ...]]):
         return len(self._keys)
 
 
+class _Reversed(Sequence[str]):
+    """The terms in the order of their reversed spelling, each reversed: bisection finds endings."""
+
+    def __init__(self, terms: StoredStrings, order: memoryview) -> None:
+        self._terms = terms
+        self._order = order
+
+    def __getitem__(self, number: int) -> str:  # type: ignore[override]
+        return self._terms[self._order[number]][::-1]
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+
+class StoredVocabulary(Vocabulary):
+    """The vocabulary lists of a stored index: read where a question looks, never built."""
+
+    def __init__(self, terms: StoredStrings, by_ending: memoryview,
+                 alphabetic: dict[int, memoryview]) -> None:
+        super().__init__(())
+        self._sorted_terms = terms
+        self._by_ending = _Reversed(terms, by_ending)
+        self._alphabetic = alphabetic
+        self._split: dict[int, list[str]] = {}
+
+    def alphabetic_of_length(self, length: int) -> Sequence[str]:
+        if length not in self._split:
+            blob = self._alphabetic.get(length)
+            self._split[length] = str(blob, "utf-8").split("\n") if blob is not None else []
+        return self._split[length]
+
+    def starting_with(self, prefix: str) -> list[str]:
+        return with_prefix(self._sorted_terms, prefix)
+
+    def ending_with(self, suffix: str) -> list[str]:
+        return [term[::-1] for term in with_prefix(self._by_ending, suffix[::-1])]
+
+
 class StoredItems(Sequence[EvidenceItem]):
     """What each evidence item is (skill, contribution or role, and which one), built when an
     answer shows it."""
 
-    def __init__(self, sources: bytes, refs: array[int]) -> None:
+    def __init__(self, sources: memoryview, refs: memoryview) -> None:
         self._sources = sources
         self._refs = refs
 
@@ -202,7 +334,7 @@ class StoredItems(Sequence[EvidenceItem]):
 class StoredPeople(Sequence[Profile]):
     """People decoded one by one: only those in an answer ever are."""
 
-    def __init__(self, offsets: array[int], blobs: memoryview) -> None:
+    def __init__(self, offsets: memoryview, blobs: memoryview) -> None:
         self._offsets = offsets
         self._blobs = blobs
         self._built: dict[int, Profile] = {}
