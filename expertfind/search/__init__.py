@@ -15,13 +15,13 @@ from .index import CONTRIBUTION, SKILL, IndexSettings, SearchIndex, build_index
 from .query import Concept, MatchWeights, QueryAnalyzer
 from .scoring import (
     ItemScore,
+    PersonRanking,
     PersonScore,
     ScoringSettings,
     TermHit,
     display_score,
     evidence_quality,
     question_importance,
-    score_people,
 )
 from .synonyms import SynonymTable, load_synonyms
 
@@ -128,16 +128,17 @@ class Ranker:
         """The best `limit` people to ask, best first; `[]` when nothing in the directory matches."""
         concepts = self.analyzer.analyse(question)
         importance = question_importance(self.index, concepts)
-        scored = score_people(self.index, concepts, importance, self.settings.scoring)
+        ranking = PersonRanking(self.index, concepts, importance, self.settings.scoring)
         total = sum(importance.values())
         results: list[Match] = []
-        for person_score in scored:
+        for person in ranking.ranked():
             if len(results) >= limit:
                 break
-            profile = self.index.people[person_score.person]
+            profile = self.index.people[person]
             if not profile.available and not include_unavailable:
                 continue
-            results.append(self._match(len(results) + 1, profile, person_score, importance, total))
+            results.append(self._match(len(results) + 1, profile, ranking.explain(person), importance,
+                                       total))
         return Answer(question, tuple(concepts), tuple(results),
                       self.settings.scoring.further_evidence)
 

@@ -6,13 +6,14 @@ Pure and deterministic: the same index and question always give the same ranking
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Mapping, Sequence
+import heapq
+from bisect import bisect_left
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from .index import FIELDS, WIDTH, SearchIndex
-from .query import Concept
+from .index import FIELDS, WIDTH, Postings, SearchIndex
+from .query import Concept, Slot
 
 DEFAULT_FIELD_WEIGHTS: Mapping[str, float] = {
     "skill": 3.0, "tags": 2.0, "title": 1.5, "text": 1.0, "role": 1.5,
@@ -66,43 +67,106 @@ class PersonScore:
     summed: float
 
 
+class PersonRanking:
+    """Everyone with matching evidence, ranked: the scores of all of them in one cheap pass,
+    the evidence behind a score (which term matched where, and how) only for those asked for.
+
+    Order: best raw score first; ties broken by case-folded name, then id."""
+
+    def __init__(
+        self,
+        index: SearchIndex,
+        concepts: list[Concept],
+        importance: Mapping[str, float],
+        settings: ScoringSettings,
+    ) -> None:
+        """`importance` is `question_importance(index, concepts)`, computed once per question."""
+        self.index, self.concepts, self.settings = index, concepts, settings
+        self._saturate = _Saturation(index, settings)
+        totals: dict[int, float] = {}
+        matched_by: list[set[int]] = []
+        item_person = index.item_person
+        for concept in concepts:
+            points = _concept_points(index, concept, self._saturate)
+            for item_id, value in points.items():
+                totals[item_id] = totals.get(item_id, 0.0) + value
+            matched_by.append({item_person[item_id] for item_id in points})
+        self._totals = totals
+        items_of: dict[int, list[int]] = {}
+        for item_id in totals:
+            person = item_person[item_id]
+            found = items_of.get(person)
+            if found is None:
+                items_of[person] = [item_id]
+            else:
+                found.append(item_id)
+        self._items_of = items_of
+        total_importance = sum(importance.values()) or 1.0
+        weights = [importance[c.label] for c in concepts]
+        exponent = -settings.further_evidence
+        rank_weight = [rank ** exponent for rank in range(1, 1 + max(map(len, items_of.values()), default=0))]
+        scores: dict[int, tuple[float, float, float]] = {}
+        for person, item_ids in items_of.items():
+            points_list = sorted((totals[i] for i in item_ids), reverse=True)
+            summed = sum(points * weight for points, weight in zip(points_list, rank_weight, strict=False))
+            coverage = sum(weight for weight, persons in zip(weights, matched_by, strict=True)
+                           if person in persons) / total_importance
+            raw = summed * coverage**settings.coverage_exponent
+            if settings.activity_prior:
+                raw *= (1.0 + index.activity[person]) ** settings.activity_prior
+            if raw > 0.0:
+                scores[person] = (raw, coverage, summed)
+        self._scores = scores
+
+    def __len__(self) -> int:
+        return len(self._scores)
+
+    def best(self, count: int) -> list[int]:
+        """The first `count` people of the ranking, by person number: the names that break ties
+        are looked at only for the people near the top."""
+        scores = self._scores
+        if count <= 0 or not scores:
+            return []
+        if count < len(scores):
+            threshold = heapq.nlargest(count, (raw for raw, _, _ in scores.values()))[-1]
+            near_top = [person for person, (raw, _, _) in scores.items() if raw >= threshold]
+        else:
+            near_top = list(scores)
+        names, ids = self.index.names, self.index.ids
+        near_top.sort(key=lambda person: (-scores[person][0], names[person], ids[person]))
+        return near_top[:count]
+
+    def ranked(self) -> Iterator[int]:
+        """Everyone in ranking order, found a batch at a time."""
+        shown, count = 0, 16
+        while shown < len(self._scores):
+            batch = self.best(count)
+            yield from batch[shown:]
+            shown, count = len(batch), count * 4
+
+    def explain(self, person: int) -> PersonScore:
+        """A person's score with its evidence, best first, and the term hits of each piece."""
+        raw, coverage, summed = self._scores[person]
+        item_ids = sorted(self._items_of[person])
+        evidence = {item_id: ItemScore(item_id) for item_id in item_ids}
+        for concept in self.concepts:
+            for item_id, hit in _concept_hits(self.index, concept, self._saturate, item_ids).items():
+                scored = evidence[item_id]
+                scored.points += hit.points
+                scored.hits.append(hit)
+        ordered = sorted(evidence.values(), key=lambda s: (-s.points, s.item))
+        return PersonScore(person, raw, coverage, ordered, summed)
+
+
 def score_people(
     index: SearchIndex,
     concepts: list[Concept],
     importance: Mapping[str, float],
     settings: ScoringSettings,
 ) -> list[PersonScore]:
-    """Every person with any matching evidence, best first; ties broken by name then id.
-
-    `importance` is `question_importance(index, concepts)`, computed once per question."""
-    total_importance = sum(importance.values()) or 1.0
-    items: dict[int, ItemScore] = {}
-    for concept in concepts:
-        for item_id, hit in _concept_hits(index, concept, settings).items():
-            scored = items.setdefault(item_id, ItemScore(item_id))
-            scored.points += hit.points
-            scored.hits.append(hit)
-
-    by_person: dict[int, list[ItemScore]] = defaultdict(list)
-    item_person = index.item_person
-    for scored in items.values():
-        by_person[item_person[scored.item]].append(scored)
-
-    results = []
-    for person, evidence in by_person.items():
-        evidence.sort(key=lambda s: (-s.points, s.item))
-        summed = sum(s.points * (rank ** -settings.further_evidence)
-                     for rank, s in enumerate(evidence, start=1))
-        matched = {hit.concept for s in evidence for hit in s.hits}
-        coverage = sum(importance[label] for label in matched) / total_importance
-        raw = summed * coverage**settings.coverage_exponent
-        if settings.activity_prior:
-            raw *= (1.0 + index.activity[person]) ** settings.activity_prior
-        if raw > 0.0:
-            results.append(PersonScore(person, raw, coverage, evidence, summed))
-    names, ids = index.names, index.ids
-    results.sort(key=lambda r: (-r.raw, names[r.person], ids[r.person]))
-    return results
+    """Every person with any matching evidence, best first, each with all its evidence."""
+    ranking = PersonRanking(index, concepts, importance, settings)
+    return [ranking.explain(person) for person in ranking.ranked()]
 
 
 def question_importance(index: SearchIndex, concepts: list[Concept]) -> dict[str, float]:
@@ -127,11 +191,55 @@ def evidence_quality(hits: list[TermHit], importance: Mapping[str, float]) -> fl
     return sum(importance.get(h.concept, 0.0) * h.quality for h in hits) / total
 
 
+def _concept_points(index: SearchIndex, concept: Concept, saturate: _Saturation) -> dict[int, float]:
+    """The points of each evidence item for one concept: its best alternative's. The arithmetic
+    of `_concept_hits`, in the same order (so the same floats), without recording how."""
+    best: dict[int, float] = {}
+    item_weight = index.item_weight
+    for alternative in concept.alternatives:
+        slots = [_slot_points(index, slot, saturate) for slot in alternative.slots]
+        factor = alternative.weight
+        if len(slots) == 1:
+            found = {item_id: factor * item_weight[item_id] * points for item_id, points in slots[0].items()}
+        else:
+            common = set(slots[0])
+            for per_item in slots[1:]:
+                common &= per_item.keys()
+            found = {item_id: factor * item_weight[item_id] * sum(per_item[item_id] for per_item in slots)
+                     for item_id in common}
+        if not best:
+            best = found
+            continue
+        for item_id, points in found.items():
+            known = best.get(item_id)
+            if known is None or points > known:
+                best[item_id] = points
+    return best
+
+
+def _slot_points(index: SearchIndex, slot: Slot, saturate: _Saturation) -> dict[int, float]:
+    """The best points of each item among a slot's candidate terms."""
+    best: dict[int, float] = {}
+    for candidate in slot.candidates:
+        postings = index.postings.get(candidate.term)
+        if postings is None:
+            continue
+        points = saturate.all(postings, candidate.weight * index.idf(candidate.term))
+        if not best:
+            best = dict(zip(postings.items, points, strict=True))
+            continue
+        for item_id, value in zip(postings.items, points, strict=True):
+            if value > best.get(item_id, 0.0):
+                best[item_id] = value
+    return best
+
+
 def _concept_hits(
-    index: SearchIndex, concept: Concept, settings: ScoringSettings
+    index: SearchIndex, concept: Concept, saturate: _Saturation, only: Sequence[int]
 ) -> dict[int, TermHit]:
+    """How each of the items `only` (sorted) matches one concept: the best alternative's hit,
+    with the term, the kind of match and the points."""
     best: dict[int, TermHit] = {}
-    saturate = _Saturation(index, settings)
     item_weight = index.item_weight
     for alternative in concept.alternatives:
         slot_hits: list[dict[int, tuple[float, str, str, float]]] = []
@@ -141,10 +249,9 @@ def _concept_hits(
                 postings = index.postings.get(candidate.term)
                 if postings is None:
                     continue
-                idf = index.idf(candidate.term)
-                counts = postings.counts
-                for position, item_id in enumerate(postings.items):
-                    points = candidate.weight * idf * saturate(item_id, counts, position * WIDTH)
+                base = candidate.weight * index.idf(candidate.term)
+                for position, item_id in _positions(postings.items, only):
+                    points = base * saturate(item_id, postings.counts, position * WIDTH)
                     if points > per_item.get(item_id, (0.0,))[0]:
                         per_item[item_id] = (points, candidate.term, candidate.how,
                                              candidate.weight)
@@ -173,6 +280,18 @@ def _concept_hits(
     return best
 
 
+def _positions(items: Sequence[int], only: Sequence[int]) -> Iterator[tuple[int, int]]:
+    """(position in `items`, item) for each item of `only` that `items` holds; both sorted."""
+    start = 0
+    for item_id in only:
+        position = bisect_left(items, item_id, start)
+        if position == len(items):
+            return
+        if items[position] == item_id:
+            yield position, item_id
+        start = position
+
+
 def _weakest(parts: list[tuple[float, str, str, float]]) -> str:
     return min(parts, key=lambda p: p[3])[2]
 
@@ -192,6 +311,21 @@ class _Saturation:
             for column, name in enumerate(FIELDS)
         ]
 
+    def all(self, postings: Postings, base: float) -> list[float]:
+        """`base` times the saturated frequency of a term in each item of its postings: the
+        arithmetic of `__call__`, a field at a time."""
+        items, counts = postings.items, postings.counts
+        weighted = [0.0] * len(items)
+        for column, field_weight, b, average, lengths in self.fields:
+            frequencies = counts[column::WIDTH]
+            if not any(frequencies):
+                continue
+            for position, (tf, item_id) in enumerate(zip(frequencies, items, strict=True)):
+                if tf:
+                    weighted[position] += field_weight * tf / (1.0 - b + b * lengths[item_id] / average)
+        k1, k1_plus_one = self.k1, self.k1 + 1.0
+        return [base * (w * k1_plus_one / (w + k1)) for w in weighted]
+
     def __call__(self, item_id: int, counts: Sequence[int], start: int) -> float:
         """The saturated frequency of a term in item `item_id`, whose per-field counts start at
         `counts[start]` (fields in FIELDS order, as they were added to the item)."""
@@ -201,7 +335,7 @@ class _Saturation:
             if tf:
                 norm = 1.0 - b + b * lengths[item_id] / average
                 weighted += field_weight * tf / norm
-        return weighted * (self.k1 + 1.0) / (weighted + self.k1)
+        return weighted * (self.k1 + 1.0) / (weighted + self.k1)  # as in `all`
 
 
 def display_score(raw: float, concepts_importance: float) -> float:
