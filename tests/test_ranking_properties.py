@@ -117,3 +117,32 @@ def test_a_stored_index_answers_like_the_built_one(people: list[Profile], questi
                     for m in ranker.ask(question, limit=20, include_unavailable=True).results]
 
         assert answer(Ranker.from_index(stored)) == answer(Ranker(people))
+
+
+@fast
+@given(directories, questions, st.integers(0, 14))
+def test_the_cheap_pass_and_the_explained_evidence_agree(people: list[Profile], question: str,
+                                                          count: int) -> None:
+    """Scores come from a points-only pass; evidence from a second pass for the people shown:
+    the evidence must add up to exactly the score, and any prefix of the ranking is the same."""
+    from expertfind.search.scoring import PersonRanking, question_importance
+
+    ranker = Ranker(people)
+    concepts = ranker.analyzer.analyse(question)
+    importance = question_importance(ranker.index, concepts)
+    settings_ = ranker.settings.scoring
+    ranking = PersonRanking(ranker.index, concepts, importance, settings_)
+    everyone = list(ranking.ranked())
+    assert len(everyone) == len(set(everyone)) == len(ranking)
+    assert ranking.best(count) == everyone[:count]
+    for person in everyone:
+        explained = ranking.explain(person)
+        points = [item.points for item in explained.evidence]
+        assert points == sorted(points, reverse=True) and all(p >= 0 for p in points)
+        assert explained.summed == sum(p * rank ** -settings_.further_evidence
+                                       for rank, p in enumerate(points, start=1))
+        assert all(item.hits for item in explained.evidence)
+        labels = {hit.concept for item in explained.evidence for hit in item.hits}
+        assert explained.coverage > 0 and labels <= {c.label for c in concepts}
+    raws = [ranking.explain(p).raw for p in everyone]
+    assert raws == sorted(raws, reverse=True)
