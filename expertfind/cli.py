@@ -243,7 +243,8 @@ def ask(
     settings = RankingSettings(index=IndexSettings(half_life_years=half_life))
     answer = ask_directory(
         _directory(ctx), question, limit=limit, include_unavailable=include_unavailable,
-        settings=settings, log=QuestionLog(_path(ctx)), record=not no_log, warn=output.say,
+        settings=settings, log=QuestionLog(_path(ctx)), record=not no_log,
+        warn=lambda message: output.say(message),  # Rich only when there is something to say
     )
     if json:
         from .jsonout import answer_json, print_json

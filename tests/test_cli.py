@@ -372,3 +372,20 @@ def test_the_installed_command_builds_only_the_command_asked_for_yet_knows_them_
     typo = run("asj", "crowdfunding")
     assert typo.returncode == 2 and "ask" in typo.stderr
     assert run("synonyms", "list").returncode == 0
+
+
+def test_json_answers_never_load_rich(example: Invoke, directory_file: Path) -> None:
+    """Scripts pay for what they use: `ask --json` starts without the terminal renderer."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from expertfind.cli import main\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print('rich.console' in sys.modules, file=sys.stderr)")
+    done = subprocess.run(
+        [sys.executable, "-c", code, "ask", "crowdfunding", "--json", "--no-log"],
+        capture_output=True, text=True, timeout=60,
+        env={"EXPERTFIND_DB": str(directory_file), "PATH": "/usr/bin:/bin"},
+    )
+    assert json.loads(done.stdout)["results"]
+    assert done.stderr.strip().splitlines()[-1] == "False"

@@ -10,6 +10,7 @@ import heapq
 from bisect import bisect_left
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import mul
 from typing import NamedTuple
 
 from .index import FIELDS, WIDTH, Postings, SearchIndex
@@ -88,9 +89,13 @@ class PersonRanking:
         item_person = index.item_person
         for concept in concepts:
             points = _concept_points(index, concept, self._saturate)
-            for item_id, value in points.items():
-                totals[item_id] = totals.get(item_id, 0.0) + value
-            matched_by.append({item_person[item_id] for item_id in points})
+            if not totals:
+                totals = dict(points)  # 0.0 + points == points
+            else:
+                for item_id, value in points.items():
+                    totals[item_id] = totals.get(item_id, 0.0) + value
+            if len(concepts) > 1:
+                matched_by.append({item_person[item_id] for item_id in points})
         self._totals = totals
         items_of: dict[int, list[int]] = {}
         for item_id in totals:
@@ -103,17 +108,22 @@ class PersonRanking:
         self._items_of = items_of
         total_importance = sum(importance.values()) or 1.0
         weights = [importance[c.label] for c in concepts]
+        everyone_covers = weights[0] / total_importance if len(concepts) == 1 else None
         exponent = -settings.further_evidence
         rank_weight = [rank ** exponent for rank in range(1, 1 + max(map(len, items_of.values()), default=0))]
+        activity, prior = index.activity, settings.activity_prior
+        points_of = totals.__getitem__
         scores: dict[int, tuple[float, float, float]] = {}
         for person, item_ids in items_of.items():
-            points_list = sorted((totals[i] for i in item_ids), reverse=True)
-            summed = sum(points * weight for points, weight in zip(points_list, rank_weight, strict=False))
-            coverage = sum(weight for weight, persons in zip(weights, matched_by, strict=True)
-                           if person in persons) / total_importance
+            summed = sum(map(mul, sorted(map(points_of, item_ids), reverse=True), rank_weight))
+            if everyone_covers is not None:
+                coverage = everyone_covers
+            else:
+                coverage = sum(weight for weight, persons in zip(weights, matched_by, strict=True)
+                               if person in persons) / total_importance
             raw = summed * coverage**settings.coverage_exponent
-            if settings.activity_prior:
-                raw *= (1.0 + index.activity[person]) ** settings.activity_prior
+            if prior:
+                raw *= (1.0 + activity[person]) ** prior
             if raw > 0.0:
                 scores[person] = (raw, coverage, summed)
         self._scores = scores
