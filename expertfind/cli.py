@@ -186,20 +186,17 @@ def import_command(
             dry_run=dry_run, preset=preset, presets_folder=presets_folder(_path(ctx)),
         )
         output.report_import(report, dry_run=dry_run)
-        _warn_about_duplicates(directory, report, dry_run=dry_run)
+        _warn_about_duplicates(report, dry_run=dry_run)
     for feed in contributions or []:
         records, _ = read_records(feed, format=chosen, mapping=parse_mapping(mapping or []),
                                   encoding=encoding, require_name=False)
         output.report_feed(feed, add_contributions(directory, records, dry_run=dry_run), dry_run=dry_run)
 
 
-def _warn_about_duplicates(directory: Directory, report: ImportReport, *, dry_run: bool) -> None:
-    from .talent import likely_duplicates
-
+def _warn_about_duplicates(report: ImportReport, *, dry_run: bool) -> None:
     if dry_run or not report.written:
         return
-    touched = [change.profile.id for change in report.changes]
-    for first, second in likely_duplicates(directory.people(), touched):
+    for first, second in report.duplicates:
         output.say(f"Warning: {first.id} and {second.id} look like the same person "
                    f"({first.name} / {second.name}); `expertfind merge {first.id} {second.id}` "
                    "merges them.")

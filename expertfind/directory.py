@@ -47,6 +47,8 @@ class ImportReport:
     changes: list[Change] = field(default_factory=list)
     written: bool = False
     sources: list[Source] = field(default_factory=list)
+    duplicates: list[tuple[Profile, Profile]] = field(default_factory=list)
+    """Pairs of different people, one of them imported now, whose names are written alike."""
 
     def count(self, action: str) -> int:
         return sum(1 for change in self.changes if change.action == action)
@@ -146,9 +148,14 @@ class Directory:
         report = ImportReport()
 
         def plan(people: list[Profile]) -> Changes:
+            from .talent import likely_duplicates
+
             report.changes = []
-            changed = self._merge(people, incoming, report)
-            return Changes(changed) if not dry_run else Changes()
+            changed, after = self._merge(people, incoming, report)
+            if dry_run:
+                return Changes()
+            report.duplicates = likely_duplicates(after, [c.profile.id for c in report.changes])
+            return Changes(changed)
 
         if dry_run:
             plan(self.store.people())
@@ -161,7 +168,8 @@ class Directory:
         people: list[Profile],
         incoming: list[tuple[Profile, frozenset[str], str]],
         report: ImportReport,
-    ) -> list[Profile]:
+    ) -> tuple[list[Profile], list[Profile]]:
+        """The people that change, and everyone as they will be."""
         existing = {p.id: p for p in people}
         original = dict(existing)
         by_email = {p.email.casefold(): p.id for p in existing.values() if p.email}
@@ -184,7 +192,7 @@ class Directory:
                 by_email[profile.email.casefold()] = profile.id
             touched[profile.id] = None
             report.changes.append(Change(action, profile, position))
-        return [existing[i] for i in touched if existing[i] != original.get(i)]
+        return [existing[i] for i in touched if existing[i] != original.get(i)], list(existing.values())
 
     @staticmethod
     def _match(

@@ -26,6 +26,14 @@ FIELD_NUMBER = {name: number for number, name in enumerate(FIELDS)}
 MAX_TF = 0xFFFF
 
 
+def _row(column: int, tf: int) -> tuple[int, ...]:
+    """A posting's per-field counts when the term is in one field only."""
+    return tuple((tf if tf <= MAX_TF else MAX_TF) if number == column else 0 for number in range(WIDTH))
+
+
+_ROWS = [[_row(column, tf) for tf in range(64)] for column in range(WIDTH)]
+
+
 @dataclass(frozen=True)
 class EvidenceItem:
     """What a piece of evidence is: a skill, contribution or role, and `ref`, its position in the
@@ -165,30 +173,49 @@ def build_index(people: Sequence[Profile], settings: IndexSettings | None = None
     counts: Counter[str] = Counter()
 
     def add(person: int, source: str, ref: int, weight: float, fields: dict[str, str]) -> None:
-        per_field = {name: Counter(terms(text)) for name, text in fields.items() if text}
-        per_field = {name: bag for name, bag in per_field.items() if bag}
-        if not per_field:
+        bags: list[tuple[int, Counter[str]]] = []
+        lengths = [0] * WIDTH
+        for name, text in fields.items():
+            found = terms(text) if text else None
+            if found:
+                column = FIELD_NUMBER[name]
+                bags.append((column, Counter(found)))
+                lengths[column] = len(found)
+        if not bags:
             return
         item_id = len(items)
         items.append(EvidenceItem(source, ref))
         item_person.append(person)
         item_weight.append(weight)
-        for name in FIELDS:
-            bag = per_field.get(name)
-            length = sum(bag.values()) if bag else 0
+        for name, column in FIELD_NUMBER.items():
+            length = lengths[column]
             field_lengths[name].append(length)
-            if bag:
+            if length:
                 totals[name] += length
                 counts[name] += 1
-        rows: dict[str, list[int]] = {}
-        for name, bag in per_field.items():
-            column = FIELD_NUMBER[name]
+        # The biggest field goes straight into the postings; a term also in a smaller field
+        # (a title word that the text repeats) gets one row with both counts.
+        bags.sort(key=lambda bag: len(bag[1]))
+        column, biggest = bags.pop()
+        shared: dict[str, list[int]] = {}
+        for other_column, bag in bags:
             for term, tf in bag.items():
-                row = rows.get(term)
+                row = shared.get(term)
                 if row is None:
-                    row = rows[term] = [0] * WIDTH
+                    row = shared[term] = [0] * WIDTH
+                row[other_column] = tf if tf <= MAX_TF else MAX_TF
+        plain = _ROWS[column]
+        for term, tf in biggest.items():
+            row = shared.pop(term, None) if shared else None
+            if row is not None:
                 row[column] = tf if tf <= MAX_TF else MAX_TF
-        for term, row in rows.items():
+            entry = postings.get(term)
+            if entry is None:
+                entry = postings[term] = Postings(array("I"), array("H"))
+            entry.items.append(item_id)
+            entry.counts.extend(row if row is not None else plain[tf] if tf < len(plain)
+                                else _row(column, tf))
+        for term, row in shared.items():
             entry = postings.get(term)
             if entry is None:
                 entry = postings[term] = Postings(array("I"), array("H"))

@@ -37,7 +37,8 @@ def _drop_combining(match: re.Match[str]) -> str:
 def fold(text: str) -> str:
     """Lower case without accents; apostrophes inside words are dropped (`Grover's` -> `grovers`)."""
     if text.isascii():
-        return _APOSTROPHES.sub("", text.casefold())
+        lowered = text.casefold()
+        return _APOSTROPHES.sub("", lowered) if "'" in lowered or "`" in lowered else lowered
     decomposed = unicodedata.normalize("NFKD", text).casefold().translate(_SPECIAL_LETTERS)
     return _APOSTROPHES.sub("", _NON_ASCII.sub(_drop_combining, decomposed))
 
