@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import importlib
 import sys
+from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -37,6 +40,20 @@ if TYPE_CHECKING:
     from . import output as output
 else:
     output = _Lazy("expertfind.output")
+
+
+@contextlib.contextmanager
+def cyclic_garbage_collection_paused() -> Iterator[None]:
+    """For bulk work that makes millions of objects and no reference cycles: Python's cycle
+    collector would otherwise scan the whole growing heap again and again (a third of an
+    import's time at 10,000 people). Memory is still freed by reference counting."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class ErrorReportingGroup(TyperGroup):
@@ -180,17 +197,19 @@ def import_command(
     if not files and not contributions:
         raise UsageError("give profile files to import, or --contributions FILE")
     directory = _directory(ctx)
-    if files:
-        report = directory.import_files(
-            files, format=chosen, mapping=parse_mapping(mapping or []), encoding=encoding,
-            dry_run=dry_run, preset=preset, presets_folder=presets_folder(_path(ctx)),
-        )
-        output.report_import(report, dry_run=dry_run)
-        _warn_about_duplicates(report, dry_run=dry_run)
-    for feed in contributions or []:
-        records, _ = read_records(feed, format=chosen, mapping=parse_mapping(mapping or []),
-                                  encoding=encoding, require_name=False)
-        output.report_feed(feed, add_contributions(directory, records, dry_run=dry_run), dry_run=dry_run)
+    with cyclic_garbage_collection_paused():
+        if files:
+            report = directory.import_files(
+                files, format=chosen, mapping=parse_mapping(mapping or []), encoding=encoding,
+                dry_run=dry_run, preset=preset, presets_folder=presets_folder(_path(ctx)),
+            )
+            output.report_import(report, dry_run=dry_run)
+            _warn_about_duplicates(report, dry_run=dry_run)
+        for feed in contributions or []:
+            records, _ = read_records(feed, format=chosen, mapping=parse_mapping(mapping or []),
+                                      encoding=encoding, require_name=False)
+            output.report_feed(feed, add_contributions(directory, records, dry_run=dry_run),
+                               dry_run=dry_run)
 
 
 def _warn_about_duplicates(report: ImportReport, *, dry_run: bool) -> None:
