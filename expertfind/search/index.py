@@ -104,7 +104,8 @@ class SearchIndex:
     items: Sequence[EvidenceItem] = field(default_factory=list)
     postings: Mapping[str, Postings] = field(default_factory=dict)
     average_length: dict[str, float] = field(default_factory=dict)
-    by_stem: Mapping[str, Collection[str]] = field(default_factory=dict)
+    by_stem: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    """English (`en:…`) and Dutch (`nl:…`) stems -> the vocabulary terms with that stem, sorted."""
     names: Sequence[str] = field(default_factory=list)
     """Case-folded names, for breaking ties."""
     ids: Sequence[str] = field(default_factory=list)
@@ -242,11 +243,11 @@ def build_index(people: Sequence[Profile], settings: IndexSettings | None = None
     index.field_lengths = field_lengths
     index.postings = postings
     index.average_length = {name: totals[name] / counts[name] for name in counts}
-    by_stem: dict[str, set[str]] = defaultdict(set)
-    for term in index.postings:
+    by_stem: dict[str, list[str]] = defaultdict(list)
+    for term in sorted(index.postings):
         english, dutch = stems(term)
-        by_stem["en:" + english].add(term)
-        by_stem["nl:" + dutch].add(term)
+        by_stem["en:" + english].append(term)
+        by_stem["nl:" + dutch].append(term)
     index.by_stem = dict(by_stem)
     return index
 

@@ -17,8 +17,9 @@ import sys
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterator, Mapping, Sequence
+from itertools import accumulate
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 from ..files import replacing
 from ..models import Contribution, Profile, Skill
@@ -38,58 +39,72 @@ def settings_key(settings: object) -> str:
 
 
 class _Sections:
-    """Byte blobs laid one after another, 8-byte aligned, each named in the header; kept as
-    separate chunks and written one by one, never joined in memory."""
+    """Named byte blobs written one after another, 8-byte aligned, straight to the file: the
+    index is never held twice in memory."""
 
-    def __init__(self) -> None:
-        self.chunks: list[bytes | bytearray | memoryview] = []
+    def __init__(self, handle: BinaryIO) -> None:
+        self.handle = handle
         self.size = 0
         self.table: dict[str, tuple[int, int]] = {}
+        self._pending = bytearray()
 
     def add(self, name: str, *blobs: bytes | bytearray | array[Any]) -> None:
         """One section made of `blobs`, in order."""
-        padding = -self.size % ALIGN
-        if padding:
-            self.chunks.append(bytes(padding))
-            self.size += padding
+        self._write(bytes(-self.size % ALIGN))
         start = self.size
         for blob in blobs:
-            raw = memoryview(blob).cast("B") if isinstance(blob, array) else blob
-            self.chunks.append(raw)
-            self.size += len(raw)
+            self._write(blob)
         self.table[name] = (start, self.size - start)
 
     def add_strings(self, name: str, strings: Sequence[str]) -> None:
         """Strings as one UTF-8 blob plus the offset where each starts (and where the last ends)."""
-        starts, blob = array("Q", [0]), bytearray()
-        for string in strings:
-            blob += string.encode("utf-8")
-            starts.append(len(blob))
-        self.add(name, blob)
-        self.add(name + ".starts", starts)
+        encoded = [string.encode("utf-8") for string in strings]
+        self.add(name, b"".join(encoded))
+        self.add(name + ".starts", array("Q", accumulate(map(len, encoded), initial=0)))
+
+    def _write(self, blob: bytes | bytearray | array[Any]) -> None:
+        self._pending += blob
+        self.size += len(blob) * (blob.itemsize if isinstance(blob, array) else 1)
+        if len(self._pending) >= 1 << 20:
+            self.flush()
+
+    def flush(self) -> None:
+        self.handle.write(self._pending)
+        self._pending.clear()
 
 
 def save_index(path: Path, index: SearchIndex, *, generation: str, settings: str) -> None:
     """Write `index` for the directory of `generation`, atomically and readable by its owner only.
 
-    Layout: MAGIC, the length of the header, the header (marshal: the small things and a table
-    of sections), then the sections: arrays of numbers, strings and packed postings, which
-    `load_index` maps into memory without copying and reads only where a question looks."""
-    sections = _Sections()
+    Layout: MAGIC; the sections (arrays of numbers, strings and packed postings, which
+    `load_index` maps into memory without copying and reads only where a question looks); the
+    header (marshal: the small things and the table of sections); the header's length."""
+    with replacing(path) as handle:
+        handle.write(MAGIC)
+        sections = _Sections(handle)
+        header = _write_sections(sections, index)
+        sections.flush()
+        header.update(format=FORMAT, generation=generation, settings=settings,
+                      sections=sections.table)
+        packed = marshal.dumps(header)
+        handle.write(packed + _LENGTH.pack(len(packed)))
+
+
+def _write_sections(sections: _Sections, index: SearchIndex) -> dict[str, Any]:
     terms = sorted(index.postings)
-    postings: list[array[int]] = []
+    sections.add_strings("terms", terms)
     offsets, frequencies = array("Q", [0]), array("I")
     for term in terms:
         found = index.postings[term]
         frequencies.append(len(found.items))
-        postings += (found.items, found.counts)
         offsets.append(offsets[-1] + len(found.items) * found.items.itemsize
                        + len(found.counts) * found.counts.itemsize)
-    sections.add_strings("terms", terms)
     sections.add("term_offsets", offsets)
     sections.add("term_frequencies", frequencies)
-    sections.add("postings", *postings)
-    sections.add("terms_by_ending", array("I", sorted(range(len(terms)), key=lambda n: terms[n][::-1])))
+    sections.add("postings", *(part for term in terms for part in index.postings[term]))
+    endings = [term[::-1] for term in terms]
+    sections.add("terms_by_ending", array("I", sorted(range(len(terms)), key=endings.__getitem__)))
+    del endings
     by_length: dict[int, list[str]] = {}
     for term in terms:
         if term.isalpha():
@@ -98,15 +113,13 @@ def save_index(path: Path, index: SearchIndex, *, generation: str, settings: str
         sections.add(f"alphabetic.{length}", "\n".join(words).encode("utf-8"))
     stem_keys = sorted(index.by_stem)
     sections.add_strings("stem_keys", stem_keys)
-    sections.add_strings("stem_terms", [" ".join(sorted(index.by_stem[key])) for key in stem_keys])
-    records = [marshal.dumps(_person_record(person)) for person in index.people]
+    sections.add_strings("stem_terms", [" ".join(index.by_stem[key]) for key in stem_keys])
     sections.add_strings("names", index.names)
     sections.add_strings("ids", index.ids)
-    people_offsets = array("Q", [0])
-    for record in records:
-        people_offsets.append(people_offsets[-1] + len(record))
+    records = [marshal.dumps(_person_record(person)) for person in index.people]
     sections.add("people", b"".join(records))
-    sections.add("people.starts", people_offsets)
+    sections.add("people.starts", array("Q", accumulate(map(len, records), initial=0)))
+    del records
     sections.add("activity", array("I", index.activity))
     sections.add("item_person", array("I", index.item_person))
     sections.add("item_source", bytes(SOURCES[i.source] for i in index.items))
@@ -114,19 +127,7 @@ def save_index(path: Path, index: SearchIndex, *, generation: str, settings: str
     sections.add("item_weight", array("d", index.item_weight))
     for name in FIELDS:
         sections.add(f"lengths.{name}", array("I", index.field_lengths[name]))
-    header = {
-        "format": FORMAT,
-        "generation": generation,
-        "settings": settings,
-        "average_length": dict(index.average_length),
-        "alphabetic_lengths": sorted(by_length),
-        "sections": sections.table,
-    }
-    packed = marshal.dumps(header)
-    with replacing(path) as handle:
-        handle.write(MAGIC + _LENGTH.pack(len(packed)) + packed)
-        for chunk in sections.chunks:
-            handle.write(chunk)
+    return {"average_length": dict(index.average_length), "alphabetic_lengths": sorted(by_length)}
 
 
 def load_index(path: Path, *, generation: str, settings: str) -> SearchIndex | None:
@@ -136,7 +137,13 @@ def load_index(path: Path, *, generation: str, settings: str) -> SearchIndex | N
         with path.open("rb") as handle:
             if handle.read(len(MAGIC)) != MAGIC:
                 return None
+            size = handle.seek(0, 2)
+            handle.seek(size - _LENGTH.size)
             (length,) = _LENGTH.unpack(handle.read(_LENGTH.size))
+            end = size - _LENGTH.size - length
+            if end < len(MAGIC):
+                return None
+            handle.seek(end)
             header = marshal.loads(handle.read(length))
             if not isinstance(header, dict) or header.get("format") != FORMAT:
                 return None
@@ -146,8 +153,7 @@ def load_index(path: Path, *, generation: str, settings: str) -> SearchIndex | N
     except (OSError, ValueError, EOFError, TypeError, struct.error):
         return None
     try:
-        return _index_from(header, _View(memoryview(mapped)[len(MAGIC) + _LENGTH.size + length:],
-                                         header["sections"]))
+        return _index_from(header, _View(memoryview(mapped)[len(MAGIC):end], header["sections"]))
     except (KeyError, TypeError, ValueError, IndexError):
         return None
 
