@@ -6,7 +6,8 @@ The CLI is a thin layer over this module; scripts and the benchmarks use it dire
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -82,6 +83,12 @@ def validate_records(records: Iterable[Record]) -> list[tuple[Profile, frozenset
     return valid
 
 
+def _drain(rows: deque[Record]) -> Iterator[Record]:
+    """Each row once, letting go of it as it is taken."""
+    while rows:
+        yield rows.popleft()
+
+
 class Directory:
     """The people of one skills directory."""
 
@@ -130,7 +137,10 @@ class Directory:
                         presets_folder=presets_folder)
             for path in paths
         ]
-        report = self.import_records([r for s in sources for r in s.records], dry_run=dry_run)
+        rows: deque[Record] = deque(r for s in sources for r in s.records)
+        for source in sources:
+            source.records = []  # the raw rows go as they are validated: a big file is held once
+        report = self.import_records(_drain(rows), dry_run=dry_run)
         report.sources = sources
         return report
 
