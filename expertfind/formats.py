@@ -18,7 +18,8 @@ from typing import Any
 from .errors import InputError, UsageError
 from .models import KNOWN_FIELDS, Profile
 
-MAX_FILE_BYTES = 512 * 1024 * 1024
+MAX_FILE_BYTES = 2 * 1024 * 1024 * 1024
+"""Room for 100,000 people with long contribution texts (about 0.8 GiB); beyond it, split the file."""
 MULTI_VALUE_FIELDS = ("skills", "interests", "languages")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_COLUMNS = (
@@ -81,7 +82,8 @@ def read_bytes(path: Path) -> bytes:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise InputError(f"{path} is larger than {MAX_FILE_BYTES // 2**20} MiB")
+            raise InputError(f"{path} is larger than {MAX_FILE_BYTES // 2**20:,} MiB",
+                             hint="split it into several files and import them one after another")
         return path.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
