@@ -197,7 +197,8 @@ def import_command(
     if not files and not contributions:
         raise UsageError("give profile files to import, or --contributions FILE")
     directory = _directory(ctx)
-    with cyclic_garbage_collection_paused():
+    with cyclic_garbage_collection_paused(), output.progress_bar() as progress:
+        directory.progress = progress
         if files:
             report = directory.import_files(
                 files, format=chosen, mapping=parse_mapping(mapping or []), encoding=encoding,

@@ -22,6 +22,7 @@ from .models import (
     parse_contribution,
     profile_from_record,
 )
+from .progress import Progress, counted
 from .search import Answer, Ranker, RankingSettings, load_synonyms
 from .search.index import IndexSettings, SearchIndex, build_index
 from .search.stored import load_index, save_index, settings_key
@@ -67,11 +68,13 @@ class ImportReport:
         return self.count("unchanged")
 
 
-def validate_records(records: Iterable[Record]) -> list[tuple[Profile, frozenset[str], str]]:
+def validate_records(
+    records: Iterable[Record], *, total: int = 0, progress: Progress | None = None
+) -> list[tuple[Profile, frozenset[str], str]]:
     """Profiles from raw records; every invalid record is reported, with its position, at once."""
     valid = []
     problems = []
-    for record in records:
+    for record in counted(records, "Checking", total, progress):
         try:
             profile, present = profile_from_record(record.data)
         except RecordError as exc:
@@ -99,8 +102,11 @@ class Directory:
         synonyms_file: Path | None = None,
         index_file: Path | None = None,
         today: Callable[[], date] = date.today,
+        progress: Progress | None = None,
     ) -> None:
+        """`progress` hears how far a big import or index build is (see `expertfind.progress`)."""
         self.store = store
+        self.progress = progress
         self.synonyms_file = synonyms_file
         self.index_file = index_file
         self.today = today
@@ -135,12 +141,13 @@ class Directory:
         sources = [
             read_source(path, format=format, mapping=mapping, encoding=encoding, preset=preset,
                         presets_folder=presets_folder)
-            for path in paths
+            for path in counted(paths, "Reading", len(paths), self.progress)
         ]
         rows: deque[Record] = deque(r for s in sources for r in s.records)
         for source in sources:
             source.records = []  # the raw rows go as they are validated: a big file is held once
-        report = self.import_records(_drain(rows), dry_run=dry_run)
+        checked = validate_records(_drain(rows), total=len(rows), progress=self.progress)
+        report = self.upsert(checked, dry_run=dry_run)
         report.sources = sources
         return report
 
@@ -241,6 +248,8 @@ class Directory:
         """Apply `plan` through the store; the stored search index is replaced in the same
         locked step (and dropped first, so no stale copy of a removed person lingers)."""
         index_file = self.index_file
+        if self.progress is not None:
+            self.progress("Writing", 0, 1)
         if index_file is None:
             return self.store.update(plan)
 
@@ -257,9 +266,13 @@ class Directory:
         if self.index_file is None or generation is None:
             return
         settings = IndexSettings()
+        progress = self.progress or (lambda what, done, total: None)
+        progress("Writing", 1, 1)
         with contextlib.suppress(OSError):  # the index is a cache: ask rebuilds it when missing
-            save_index(self.index_file, build_index(people, settings), generation=generation,
-                       settings=settings_key(settings))
+            index = build_index(people, settings, progress=self.progress)
+            progress("Saving", 0, 1)
+            save_index(self.index_file, index, generation=generation, settings=settings_key(settings))
+            progress("Saving", 1, 1)
 
     def search_index(self, settings: IndexSettings | None = None) -> SearchIndex:
         """The search index of the directory as it is now: the stored one when it matches the

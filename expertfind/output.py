@@ -7,9 +7,10 @@ prints literally.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,7 @@ if TYPE_CHECKING:  # for annotations only: rendering never needs these modules l
     from .directory import FeedReport, ImportReport
     from .doctor import Finding
     from .models import Profile
+    from .progress import Progress
     from .search import Answer, Evidence
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -52,6 +54,30 @@ def print_lines(lines: Sequence[str]) -> None:
     console = data_console()
     for line in lines:
         console.print(Text(clean(line)))
+
+
+@contextlib.contextmanager
+def progress_bar() -> Iterator[Progress | None]:
+    """A progress bar on stderr while a long command runs, when stderr is a terminal (else
+    None: nothing is drawn, so scripts and logs see only the summary)."""
+    console = message_console()
+    if not console.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, TaskProgressColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress as Bar
+
+    with Bar(TextColumn("{task.description:<10}"), BarColumn(), TaskProgressColumn(),
+             TimeElapsedColumn(), console=console, transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def report(what: str, done: int, total: int) -> None:
+            task = tasks.get(what)
+            if task is None:
+                task = tasks[what] = bar.add_task(what, total=total)
+            bar.update(task, completed=done, total=total)
+
+        yield report
 
 
 # --- ask ---------------------------------------------------------------------------------

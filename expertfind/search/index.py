@@ -17,6 +17,7 @@ from datetime import date
 from typing import NamedTuple
 
 from ..models import Profile
+from ..progress import Progress, counted
 from .text import stems, terms
 
 SKILL, CONTRIBUTION, ROLE = "skill", "contribution", "role"
@@ -155,7 +156,9 @@ class IndexSettings:
     role_weight: float = 0.5
 
 
-def build_index(people: Sequence[Profile], settings: IndexSettings | None = None) -> SearchIndex:
+def build_index(
+    people: Sequence[Profile], settings: IndexSettings | None = None, *, progress: Progress | None = None
+) -> SearchIndex:
     """Index every skill, contribution and role of `people`."""
     settings = settings or IndexSettings()
     today = settings.as_of or newest_evidence(people) or date.today()
@@ -223,7 +226,8 @@ def build_index(people: Sequence[Profile], settings: IndexSettings | None = None
             entry.items.append(item_id)
             entry.counts.extend(row)
 
-    for person_number, profile in enumerate(index.people):
+    people_counted = counted(index.people, "Indexing", len(index.people), progress)
+    for person_number, profile in enumerate(people_counted):
         for ref, skill in enumerate(profile.skills):
             level = settings.skill_weight * settings.level_weights[skill.level or 0]
             add(person_number, SKILL, ref, level, {"skill": skill.name})
