@@ -298,7 +298,7 @@ def parse_date(value: object) -> str:
     `d-M-yyyy` (`2-3-2024` is 2 March), as Excel writes them in the Netherlands."""
     text = value.strip() if isinstance(value, str) else ""
     iso = _ISO_PREFIX_RE.match(text)
-    dutch = _DUTCH_DATE_RE.match(text)
+    dutch = None if iso else _DUTCH_DATE_RE.match(text)
     if iso:
         year, month, day = iso.groups()
     elif dutch:
@@ -369,7 +369,7 @@ def _text(value: object, what: str, *, allow_empty: bool = False) -> str:
         raise RecordError(f"'{what}' must be text, not {_type_name(value)}")
     if len(value) > MAX_TEXT_LENGTH:
         raise RecordError(f"'{what}' is longer than {MAX_TEXT_LENGTH:,} characters")
-    if _CONTROL_RE.search(value):
+    if not value.isprintable() and _CONTROL_RE.search(value):  # isprintable: the quick common case
         raise RecordError(f"'{what}' contains control characters")
     text = value.strip()
     if not text and not allow_empty:
