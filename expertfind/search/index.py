@@ -99,7 +99,7 @@ class SearchIndex:
     """Inverted index over evidence items, with the vocabulary's stems for matching.
 
     `people`, `items` and `postings` may be lazy views of a stored index (`search.stored`): only
-    what a question touches is decoded. `names`, `ids` and `activity` are per person number."""
+    what a question touches is decoded. `ids`, `tie_order` and `activity` are per person number."""
 
     people: Sequence[Profile]
     items: Sequence[EvidenceItem] = field(default_factory=list)
@@ -107,8 +107,8 @@ class SearchIndex:
     average_length: dict[str, float] = field(default_factory=dict)
     by_stem: Mapping[str, Sequence[str]] = field(default_factory=dict)
     """English (`en:…`) and Dutch (`nl:…`) stems -> the vocabulary terms with that stem, sorted."""
-    names: Sequence[str] = field(default_factory=list)
-    """Case-folded names, for breaking ties."""
+    tie_order: Sequence[int] = field(default_factory=list)
+    """Each person's place in the order of case-folded name, then id: equal scores are ranked so."""
     ids: Sequence[str] = field(default_factory=list)
     activity: Sequence[int] = field(default_factory=list)
     """How many contributions each person has, on or off any topic."""
@@ -164,8 +164,8 @@ def build_index(
     today = settings.as_of or newest_evidence(people) or date.today()
     index = SearchIndex(
         people=list(people),
-        names=[p.name.casefold() for p in people],
         ids=[p.id for p in people],
+        tie_order=tie_order(people),
         activity=[len(p.contributions) for p in people],
     )
     items: list[EvidenceItem] = []
@@ -254,6 +254,16 @@ def build_index(
         by_stem["nl:" + dutch].append(term)
     index.by_stem = dict(by_stem)
     return index
+
+
+def tie_order(people: Sequence[Profile]) -> list[int]:
+    """Each person's place when sorted by case-folded name, then id (ids are unique, so no two
+    people share a place): comparing two numbers is all that breaking a tie then takes."""
+    keys = [(p.name.casefold(), p.id) for p in people]
+    order = [0] * len(people)
+    for place, person in enumerate(sorted(range(len(people)), key=keys.__getitem__)):
+        order[person] = place
+    return order
 
 
 def newest_evidence(people: Sequence[Profile]) -> date | None:

@@ -132,8 +132,8 @@ class PersonRanking:
         return len(self._scores)
 
     def best(self, count: int) -> list[int]:
-        """The first `count` people of the ranking, by person number: the names that break ties
-        are looked at only for the people near the top."""
+        """The first `count` people of the ranking, by person number: only the people near the
+        top are sorted."""
         scores = self._scores
         if count <= 0 or not scores:
             return []
@@ -142,8 +142,8 @@ class PersonRanking:
             near_top = [person for person, (raw, _, _) in scores.items() if raw >= threshold]
         else:
             near_top = list(scores)
-        names, ids = self.index.names, self.index.ids
-        near_top.sort(key=lambda person: (-scores[person][0], names[person], ids[person]))
+        tie_order = self.index.tie_order
+        near_top.sort(key=lambda person: (-scores[person][0], tie_order[person]))
         return near_top[:count]
 
     def ranked(self) -> Iterator[int]:
