@@ -117,6 +117,8 @@ class SearchIndex:
     field_lengths: Mapping[str, Sequence[int]] = field(default_factory=dict)
     """Per field, the length of that field in each item (0: the item lacks the field)."""
     stored_vocabulary: Vocabulary | None = None
+    person_frequencies: dict[str, int] = field(default_factory=dict)
+    """How many people hold each term, as far as asked (a stored index has them all)."""
 
     @property
     def vocabulary(self) -> Vocabulary:
@@ -131,10 +133,23 @@ class SearchIndex:
         found = self.postings.get(term)
         return len(found.items) if found is not None else 0
 
+    def person_frequency(self, term: str) -> int:
+        """How many people have evidence with `term`."""
+        frequency = getattr(self.postings, "person_frequency", None)  # stored: kept per term
+        if frequency is not None:
+            return int(frequency(term))
+        known = self.person_frequencies.get(term)
+        if known is None:
+            found = self.postings.get(term)
+            known = len(set(map(self.item_person.__getitem__, found.items))) if found is not None else 0
+            self.person_frequencies[term] = known
+        return known
+
     def idf(self, term: str) -> float:
-        """BM25's inverse document frequency, never negative."""
-        n = len(self.items)
-        df = self.document_frequency(term)
+        """BM25's inverse document frequency, never negative, over people rather than pieces of
+        evidence: a word that one expert uses in fifty answers is still rare among colleagues."""
+        n = len(self.ids)
+        df = self.person_frequency(term)
         return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
     def stem_variants(self, term: str) -> set[str]:

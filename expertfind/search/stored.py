@@ -28,8 +28,8 @@ from ..files import replacing
 from ..models import Contribution, Profile, Skill
 from .index import FIELDS, EvidenceItem, Postings, SearchIndex, Vocabulary, with_prefix
 
-MAGIC = b"EXPERTFIND-INDEX\x06"
-FORMAT = (6, sys.version_info[0], sys.version_info[1], marshal.version, sys.byteorder)
+MAGIC = b"EXPERTFIND-INDEX\x07"
+FORMAT = (7, sys.version_info[0], sys.version_info[1], marshal.version, sys.byteorder)
 SOURCES = {"skill": 0, "contribution": 1, "role": 2}
 SOURCE_NAMES = {v: k for k, v in SOURCES.items()}
 DISPLAY_TEXT = 120
@@ -104,6 +104,7 @@ def _write_sections(sections: _Sections, index: SearchIndex) -> dict[str, Any]:
                        + len(found.counts) * found.counts.itemsize)
     sections.add("term_offsets", offsets)
     sections.add("term_frequencies", frequencies)
+    sections.add("term_people", array("I", map(index.person_frequency, terms)))
     sections.add("postings", *(part for term in terms for part in index.postings[term]))
     endings = [term[::-1] for term in terms]
     sections.add("terms_by_ending", array("I", sorted(range(len(terms)), key=endings.__getitem__)))
@@ -193,7 +194,8 @@ def _index_from(header: dict[str, Any], view: _View) -> SearchIndex:
         item_weight=view.floats("item_weight"),
         field_lengths={name: view.integers(f"lengths.{name}", "I") for name in FIELDS},
         postings=StoredPostings(terms, view.integers("term_offsets", "Q"),
-                                view.integers("term_frequencies", "I"), view.raw("postings")),
+                                view.integers("term_frequencies", "I"), view.integers("term_people", "I"),
+                                view.raw("postings")),
         average_length=header["average_length"],
         by_stem=StoredStems(view.strings("stem_keys"), view.strings("stem_terms")),
         tie_order=view.integers("tie_order", "I"),
@@ -227,10 +229,11 @@ class StoredPostings(Mapping[str, Postings]):
     are kept sorted and found by bisection, so loading builds no dictionary of the vocabulary."""
 
     def __init__(self, terms: StoredStrings, offsets: memoryview[int], frequencies: memoryview[int],
-                 blobs: memoryview) -> None:
+                 people: memoryview[int], blobs: memoryview) -> None:
         self._terms = terms
         self._offsets = offsets
         self._frequencies = frequencies
+        self._people = people
         self._blobs = blobs
         self._decoded: dict[str, Postings] = {}
 
@@ -256,6 +259,11 @@ class StoredPostings(Mapping[str, Postings]):
         """How many items hold `term`, without decoding its postings."""
         number = self._find(term)
         return self._frequencies[number] if number >= 0 else 0
+
+    def person_frequency(self, term: str) -> int:
+        """How many people hold `term`."""
+        number = self._find(term)
+        return self._people[number] if number >= 0 else 0
 
     def __contains__(self, term: object) -> bool:
         return self._find(term) >= 0
