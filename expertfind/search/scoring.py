@@ -84,19 +84,29 @@ class PersonRanking:
         """`importance` is `question_importance(index, concepts)`, computed once per question."""
         self.index, self.concepts, self.settings = index, concepts, settings
         self._saturate = _Saturation(index, settings)
+        totals, matched_by = self._item_totals()
+        self._items_of = self._items_by_person(totals)
+        self._scores = self._person_scores(totals, matched_by, importance)
+
+    def _item_totals(self) -> tuple[dict[int, float], list[set[int]]]:
+        """Each matching item's points over all concepts (added in question order), and per
+        concept the people it matched (only needed when there is more than one)."""
+        item_person = self.index.item_person
         totals: dict[int, float] = {}
         matched_by: list[set[int]] = []
-        item_person = index.item_person
-        for concept in concepts:
-            points = _concept_points(index, concept, self._saturate)
+        for concept in self.concepts:
+            points = _concept_points(self.index, concept, self._saturate)
             if not totals:
                 totals = dict(points)  # 0.0 + points == points
             else:
                 for item_id, value in points.items():
                     totals[item_id] = totals.get(item_id, 0.0) + value
-            if len(concepts) > 1:
+            if len(self.concepts) > 1:
                 matched_by.append({item_person[item_id] for item_id in points})
-        self._totals = totals
+        return totals, matched_by
+
+    def _items_by_person(self, totals: dict[int, float]) -> dict[int, list[int]]:
+        item_person = self.index.item_person
         items_of: dict[int, list[int]] = {}
         for item_id in totals:
             person = item_person[item_id]
@@ -105,16 +115,23 @@ class PersonRanking:
                 items_of[person] = [item_id]
             else:
                 found.append(item_id)
-        self._items_of = items_of
+        return items_of
+
+    def _person_scores(
+        self, totals: dict[int, float], matched_by: list[set[int]], importance: Mapping[str, float]
+    ) -> dict[int, tuple[float, float, float]]:
+        """(raw, coverage, summed) of everyone with a score above 0."""
+        settings = self.settings
         total_importance = sum(importance.values()) or 1.0
-        weights = [importance[c.label] for c in concepts]
-        everyone_covers = weights[0] / total_importance if len(concepts) == 1 else None
+        weights = [importance[c.label] for c in self.concepts]
+        everyone_covers = weights[0] / total_importance if len(self.concepts) == 1 else None
         exponent = -settings.further_evidence
-        rank_weight = [rank ** exponent for rank in range(1, 1 + max(map(len, items_of.values()), default=0))]
-        activity, prior = index.activity, settings.activity_prior
+        longest = max(map(len, self._items_of.values()), default=0)
+        rank_weight = [rank ** exponent for rank in range(1, 1 + longest)]
+        activity, prior = self.index.activity, settings.activity_prior
         points_of = totals.__getitem__
         scores: dict[int, tuple[float, float, float]] = {}
-        for person, item_ids in items_of.items():
+        for person, item_ids in self._items_of.items():
             summed = sum(map(mul, sorted(map(points_of, item_ids), reverse=True), rank_weight))
             if everyone_covers is not None:
                 coverage = everyone_covers
@@ -126,7 +143,7 @@ class PersonRanking:
                 raw *= (1.0 + activity[person]) ** prior
             if raw > 0.0:
                 scores[person] = (raw, coverage, summed)
-        self._scores = scores
+        return scores
 
     def __len__(self) -> int:
         return len(self._scores)
@@ -166,17 +183,6 @@ class PersonRanking:
                 scored.hits.append(hit)
         ordered = sorted(evidence.values(), key=lambda s: (-s.points, s.item))
         return PersonScore(person, raw, coverage, ordered, summed)
-
-
-def score_people(
-    index: SearchIndex,
-    concepts: list[Concept],
-    importance: Mapping[str, float],
-    settings: ScoringSettings,
-) -> list[PersonScore]:
-    """Every person with any matching evidence, best first, each with all its evidence."""
-    ranking = PersonRanking(index, concepts, importance, settings)
-    return [ranking.explain(person) for person in ranking.ranked()]
 
 
 def question_importance(index: SearchIndex, concepts: list[Concept]) -> dict[str, float]:
