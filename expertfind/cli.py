@@ -19,6 +19,7 @@ from .directory import Directory, ImportReport
 from .errors import ExpertfindError, InputError, UsageError
 from .files import atomic_write_bytes
 from .models import split_level
+from .progress import Progress
 from .questionlog import QuestionLog
 from .search import RankingSettings
 from .search.index import IndexSettings
@@ -54,6 +55,22 @@ def cyclic_garbage_collection_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+@contextlib.contextmanager
+def progress_when_needed() -> Iterator[Progress]:
+    """Progress for long work, drawn on stderr when it is a terminal; the bar (and Rich) is set
+    up only when there is progress to show, so a quick `ask --json` never loads it."""
+    with contextlib.ExitStack() as stack:
+        bar: list[Progress | None] = []
+
+        def progress(what: str, done: int, total: int) -> None:
+            if not bar:
+                bar.append(stack.enter_context(output.progress_bar()))
+            if bar[0] is not None:
+                bar[0](what, done, total)
+
+        yield progress
 
 
 class ErrorReportingGroup(TyperGroup):
@@ -197,7 +214,7 @@ def import_command(
     if not files and not contributions:
         raise UsageError("give profile files to import, or --contributions FILE")
     directory = _directory(ctx)
-    with cyclic_garbage_collection_paused(), output.progress_bar() as progress:
+    with cyclic_garbage_collection_paused(), progress_when_needed() as progress:
         directory.progress = progress
         if files:
             report = directory.import_files(
@@ -258,11 +275,14 @@ def ask(
     from .asking import ask as ask_directory
 
     settings = RankingSettings(index=IndexSettings(half_life_years=half_life))
-    answer = ask_directory(
-        _directory(ctx), question, limit=limit, include_unavailable=include_unavailable,
-        settings=settings, log=QuestionLog(_path(ctx)), record=not no_log,
-        warn=lambda message: output.say(message),  # Rich only when there is something to say
-    )
+    directory = _directory(ctx)
+    with progress_when_needed() as progress:  # the index is rebuilt after an upgrade or an outside edit
+        directory.progress = progress
+        answer = ask_directory(
+            directory, question, limit=limit, include_unavailable=include_unavailable,
+            settings=settings, log=QuestionLog(_path(ctx)), record=not no_log,
+            warn=lambda message: output.say(message),  # Rich only when there is something to say
+        )
     if json:
         from .jsonout import answer_json, print_json
 

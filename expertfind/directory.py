@@ -285,11 +285,16 @@ class Directory:
             stored = load_index(index_file, generation=generation, settings=key) if generation else None
             if stored is not None:
                 return stored
+        progress = self.progress or (lambda what, done, total: None)
+        progress("Reading", 0, 1)
         generation, people = self.store.snapshot()
-        index = build_index(people, settings)
+        progress("Reading", 1, 1)
+        index = build_index(people, settings, progress=self.progress)
         if index_file is not None and generation is not None:
             with contextlib.suppress(OSError):  # a cache: the next ask rebuilds it when missing
+                progress("Saving", 0, 1)
                 save_index(index_file, index, generation=generation, settings=key)
+                progress("Saving", 1, 1)
         return index
 
     def ranker(self, settings: RankingSettings | None = None) -> Ranker:

@@ -26,9 +26,14 @@ def test_counted_without_a_listener_just_yields() -> None:
 
 
 def run_import(tmp_path: Path, *, terminal: bool) -> str:
+    return run(tmp_path, ["import", str(EXAMPLE)], terminal=terminal)
+
+
+def run(tmp_path: Path, args: list[str], *, terminal: bool) -> str:
+    """What the command writes to stderr, which is a terminal (a pty) or a pipe."""
     env = {"EXPERTFIND_DB": str(tmp_path / "d.json"), "PATH": "/usr/bin:/bin", "COLUMNS": "100",
            "TERM": "xterm"}
-    command = [sys.executable, "-m", "expertfind", "import", str(EXAMPLE)]
+    command = [sys.executable, "-m", "expertfind", *args]
     if not terminal:
         done = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env)
         assert done.returncode == 0, done.stderr
@@ -62,3 +67,13 @@ def test_an_import_in_a_script_prints_only_the_summary(tmp_path: Path) -> None:
     said = run_import(tmp_path, terminal=False)
     assert "Indexing" not in said and "Checking" not in said and "\x1b[" not in said
     assert said.startswith("Imported")
+
+
+def test_ask_shows_progress_only_when_it_has_to_rebuild_the_index(tmp_path: Path) -> None:
+    run_import(tmp_path, terminal=False)
+    quick = run(tmp_path, ["ask", "crowdfunding", "--no-log"], terminal=True)
+    assert "Indexing" not in quick
+    (tmp_path / "d.json.index").unlink()  # as after an upgrade of the index format
+    rebuilt = run(tmp_path, ["ask", "crowdfunding", "--no-log"], terminal=True)
+    assert "Indexing" in rebuilt
+    assert (tmp_path / "d.json.index").exists()
