@@ -166,7 +166,8 @@ def presets_folder(path: Path) -> Path:
 
 def _directory(ctx: typer.Context) -> Directory:
     path = _path(ctx)
-    return Directory(open_store(path), synonyms_file=synonyms_file(path), index_file=index_file(path))
+    return Directory(open_store(path), synonyms_file=synonyms_file(path), index_file=index_file(path),
+                     last_import_file=path.with_name(path.name + ".last-import"))
 
 
 @app.command("import")

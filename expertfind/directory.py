@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import NotFoundError, UsageError, ValidationError
+from .lastimport import fingerprint, recall, remember
 from .models import (
     Contribution,
     Profile,
@@ -51,6 +52,15 @@ class ImportReport:
     sources: list[Source] = field(default_factory=list)
     duplicates: list[tuple[Profile, Profile]] = field(default_factory=list)
     """Pairs of different people, one of them imported now, whose names are written alike."""
+    same_as_last: int = 0
+    """Records known unchanged without reading them: the same export as the last import, and
+    the directory untouched since (`expertfind.lastimport`)."""
+    notes: list[str] = field(default_factory=list)
+    """How the files were read (presets, extra and dropped columns)."""
+
+    @property
+    def records(self) -> int:
+        return len(self.changes) + self.same_as_last
 
     def count(self, action: str) -> int:
         return sum(1 for change in self.changes if change.action == action)
@@ -65,7 +75,7 @@ class ImportReport:
 
     @property
     def unchanged(self) -> int:
-        return self.count("unchanged")
+        return self.count("unchanged") + self.same_as_last
 
 
 def validate_records(
@@ -101,6 +111,7 @@ class Directory:
         *,
         synonyms_file: Path | None = None,
         index_file: Path | None = None,
+        last_import_file: Path | None = None,
         today: Callable[[], date] = date.today,
         progress: Progress | None = None,
     ) -> None:
@@ -109,6 +120,7 @@ class Directory:
         self.progress = progress
         self.synonyms_file = synonyms_file
         self.index_file = index_file
+        self.last_import_file = last_import_file
         self.today = today
 
     def people(self) -> list[Profile]:
@@ -138,6 +150,15 @@ class Directory:
         show; `preset="none"` reads columns as the profile format names them."""
         from .sources import read_source  # HR presets and LinkedIn archives: only for imports
 
+        digest = None
+        if not dry_run and self.last_import_file is not None:
+            options = {"format": format, "mapping": sorted((mapping or {}).items()),
+                       "encoding": encoding, "preset": preset}
+            digest = fingerprint(paths, options, presets_folder)
+            stamp = self.store.generation()
+            known = recall(self.last_import_file, stamp=stamp, digest=digest) if digest else None
+            if known is not None:
+                return ImportReport(same_as_last=known.records, notes=list(known.notes))
         sources = [
             read_source(path, format=format, mapping=mapping, encoding=encoding, preset=preset,
                         presets_folder=presets_folder)
@@ -149,6 +170,10 @@ class Directory:
         checked = validate_records(_drain(rows), total=len(rows), progress=self.progress)
         report = self.upsert(checked, dry_run=dry_run)
         report.sources = sources
+        report.notes = [note for source in sources for note in source.notes()]
+        if digest is not None and self.last_import_file is not None:
+            remember(self.last_import_file, stamp=self.store.generation(), digest=digest,
+                     records=report.records, notes=report.notes)
         return report
 
     def import_records(self, records: Iterable[Record], *, dry_run: bool = False) -> ImportReport:

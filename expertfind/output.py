@@ -207,12 +207,14 @@ PREVIEW_ROWS = 3
 
 
 def report_import(report: ImportReport, *, dry_run: bool) -> None:
-    for source in report.sources:
-        for note in source.notes():
-            say(clean(note))
+    for note in report.notes:
+        say(clean(note))
     if dry_run:
         render_preview(report)
-    people = len(report.changes)
+    if report.same_as_last:
+        say("The same export as the last import, and the directory is unchanged since: "
+            "nothing to do.")
+    people = report.records
     summary = (f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged")
     if dry_run:
         for change in report.changes:

@@ -1,0 +1,71 @@
+"""Remembering the last import, so that importing the same export again is a read, not a merge.
+
+HR systems hand over the same export night after night. After an import (not a dry run) a small
+file next to the directory keeps a fingerprint of what was imported (the files' bytes, the import
+options, the user's presets and the expertfind version) and the directory's generation stamp
+right after it. When the next import has the same fingerprint and the directory still has that
+stamp (nothing was written since, by expertfind or anything else), every record is known to be
+unchanged, and nothing is parsed or merged. The file holds no personal data: a digest, a count
+and the notes about how the files were read."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import __version__
+from .files import atomic_write_bytes
+
+
+@dataclass(frozen=True)
+class LastImport:
+    records: int
+    notes: tuple[str, ...]
+
+
+def fingerprint(paths: Sequence[Path], options: Mapping[str, object], presets_folder: Path | None
+                ) -> str | None:
+    """A digest of everything an import's outcome depends on; None when a path is not a plain
+    file (a LinkedIn folder, say) or cannot be read: such imports are always done in full."""
+    import hashlib
+
+    digest = hashlib.sha256(json.dumps([__version__, {k: repr(v) for k, v in sorted(options.items())}],
+                                       sort_keys=True).encode())
+    presets = sorted(presets_folder.glob("*.toml")) if presets_folder and presets_folder.is_dir() else []
+    try:
+        for path in [*paths, *presets]:
+            if not path.is_file():
+                return None
+            digest.update(str(path.name).encode() + b"\0")
+            with path.open("rb") as handle:
+                digest.update(hashlib.file_digest(handle, "sha256").digest())
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def recall(path: Path, *, stamp: str | None, digest: str) -> LastImport | None:
+    """What the last import recorded, when it was this very import and the directory has not
+    changed since; else None."""
+    if stamp is None:
+        return None
+    try:
+        known = json.loads(path.read_text("utf-8"))
+        if known["stamp"] != stamp or known["digest"] != digest:
+            return None
+        return LastImport(int(known["records"]), tuple(str(note) for note in known["notes"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def remember(path: Path, *, stamp: str | None, digest: str, records: int, notes: Sequence[str]) -> None:
+    """Keep what this import was, for the next one (best effort: it only saves time)."""
+    if stamp is None:
+        return
+    payload = {"stamp": stamp, "digest": digest, "records": records, "notes": list(notes)}
+    try:
+        atomic_write_bytes(path, json.dumps(payload).encode("utf-8"))
+    except OSError:
+        pass

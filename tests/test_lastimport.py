@@ -1,0 +1,60 @@
+"""Importing the same export again: known unchanged without a merge, and never when anything
+could differ (another file, other options, a directory changed since, by expertfind or not)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .conftest import EXAMPLE, Invoke, write_json
+
+SAME = "The same export as the last import"
+
+
+def people_in(directory_file: Path) -> dict[str, dict[str, object]]:
+    data = json.loads(directory_file.read_text("utf-8"))
+    return {doc["id"]: doc for doc in data["people"].values()}
+
+
+def test_the_same_export_again_is_known_unchanged_without_a_write(cli: Invoke, directory_file: Path) -> None:
+    first = cli("import", str(EXAMPLE))
+    assert first.exit_code == 0 and SAME not in first.stderr
+    written = directory_file.stat().st_mtime_ns
+    again = cli("import", str(EXAMPLE))
+    assert again.exit_code == 0
+    assert SAME in again.stderr
+    assert "Imported 31 records: 0 added, 0 updated, 31 unchanged." in again.stderr
+    assert directory_file.stat().st_mtime_ns == written
+    remembered = directory_file.with_name(directory_file.name + ".last-import").read_text("utf-8")
+    assert "@" not in remembered and "Sanne" not in remembered  # no personal data kept there
+
+
+def test_a_changed_directory_or_file_or_option_means_a_full_import(
+    cli: Invoke, directory_file: Path, tmp_path: Path
+) -> None:
+    assert cli("import", str(EXAMPLE)).exit_code == 0
+    # expertfind changed the directory since: the export is read and merged again
+    assert cli("add", "--name", "Nieuwe Collega", "--skill", "kwantumfysica:4").exit_code == 0
+    after_add = cli("import", str(EXAMPLE))
+    assert SAME not in after_add.stderr and "31 unchanged" in after_add.stderr
+    assert "nieuwe-collega" in people_in(directory_file)
+    # another program changed the directory file (the generation stamp no longer matches)
+    data = json.loads(directory_file.read_text("utf-8"))
+    first_key = next(iter(data["people"]))
+    data["people"][first_key]["team"] = "Handmatig gewijzigd"
+    directory_file.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    hand_edited = cli("import", str(EXAMPLE))
+    assert SAME not in hand_edited.stderr and "1 updated" in hand_edited.stderr
+    # a different file with the same people, or the same file with other options
+    copy = write_json(tmp_path / "copy.json", json.loads(EXAMPLE.read_text("utf-8")))
+    assert SAME not in cli("import", str(copy)).stderr
+    assert SAME not in cli("import", str(copy), "--format", "json").stderr
+    assert SAME in cli("import", str(copy), "--format", "json").stderr
+
+
+def test_a_dry_run_is_never_remembered_or_skipped(cli: Invoke, directory_file: Path) -> None:
+    assert cli("import", str(EXAMPLE), "--dry-run").exit_code == 0
+    assert not directory_file.with_name(directory_file.name + ".last-import").exists()
+    assert cli("import", str(EXAMPLE)).exit_code == 0
+    dry = cli("import", str(EXAMPLE), "--dry-run")
+    assert SAME not in dry.stderr and "Nothing was written" in dry.stderr
