@@ -84,3 +84,16 @@ def test_a_lock_timeout_that_is_not_a_number_is_a_clear_error(
     with pytest.raises(StoreError, match="EXPERTFIND_LOCK_TIMEOUT must be a number of seconds"):
         TinyDBStore(directory_file).write([person("Eva")])
     assert not directory_file.exists()
+
+
+def test_the_file_is_written_a_document_at_a_time_yet_is_exactly_compact_json(tmp_path: Path) -> None:
+    from expertfind.store import META_TABLE, AtomicJSONStorage
+
+    people = {str(n): {"id": f"p{n}", "name": f"Zoë Yılmaz {n}", "skills": ["kennis", {"name": "r"}]}
+              for n in range(1, 20000)}  # more than the 1 MiB written at a time
+    data = {"people": people, "changed": {"1": {"p1": "2026-11-22"}}, META_TABLE: {"1": {"generation": "g"}}}
+    path = tmp_path / "d.json"
+    AtomicJSONStorage(path).write(data)
+    expected = {META_TABLE: data[META_TABLE], "people": people, "changed": data["changed"]}
+    assert path.read_bytes() == json.dumps(expected, ensure_ascii=False, separators=(",", ":")).encode()
+    assert path.read_bytes().startswith(b'{"meta":{"1":{"generation":"g"}}')
