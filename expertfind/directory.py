@@ -121,6 +121,8 @@ class Directory:
         self.synonyms_file = synonyms_file
         self.index_file = index_file
         self.last_import_file = last_import_file
+        self.last_written: str | None = None
+        """The generation stamp of this object's last write."""
         self.today = today
 
     def people(self) -> list[Profile]:
@@ -150,12 +152,11 @@ class Directory:
         show; `preset="none"` reads columns as the profile format names them."""
         from .sources import read_source  # HR presets and LinkedIn archives: only for imports
 
-        digest = None
+        digest, stamp = None, self.store.generation()
         if not dry_run and self.last_import_file is not None:
             options = {"format": format, "mapping": sorted((mapping or {}).items()),
                        "encoding": encoding, "preset": preset}
             digest = fingerprint(paths, options, presets_folder)
-            stamp = self.store.generation()
             known = recall(self.last_import_file, stamp=stamp, digest=digest) if digest else None
             if known is not None:
                 return ImportReport(same_as_last=known.records, notes=list(known.notes))
@@ -168,12 +169,17 @@ class Directory:
         for source in sources:
             source.records = []  # the raw rows go as they are validated: a big file is held once
         checked = validate_records(_drain(rows), total=len(rows), progress=self.progress)
+        self.last_written = None
         report = self.upsert(checked, dry_run=dry_run)
         report.sources = sources
         report.notes = [note for source in sources for note in source.notes()]
-        if digest is not None and self.last_import_file is not None:
-            remember(self.last_import_file, stamp=self.store.generation(), digest=digest,
-                     records=report.records, notes=report.notes)
+        now = self.store.generation()
+        # Remembered only when the directory is as this import left it: written by this import
+        # (its own stamp), or not written at all and untouched while it ran.
+        if digest is not None and self.last_import_file is not None and now is not None \
+                and now == (self.last_written if report.written else stamp):
+            remember(self.last_import_file, stamp=now, digest=digest, records=report.records,
+                     notes=report.notes)
         return report
 
     def import_records(self, records: Iterable[Record], *, dry_run: bool = False) -> ImportReport:
@@ -275,19 +281,19 @@ class Directory:
         index_file = self.index_file
         if self.progress is not None:
             self.progress("Writing", 0, 1)
-        if index_file is None:
-            return self.store.update(plan)
 
         def planned(people: list[Profile]) -> Changes:
             changes = plan(people)
-            if changes.upserts or changes.removals:
+            if index_file is not None and (changes.upserts or changes.removals):
                 with contextlib.suppress(FileNotFoundError):
                     index_file.unlink()
             return changes
 
-        return self.store.update(planned, on_written=self._save_index)
+        return self.store.update(planned, on_written=self._written)
 
-    def _save_index(self, generation: str | None, people: list[Profile]) -> None:
+    def _written(self, generation: str | None, people: list[Profile]) -> None:
+        """After a write, under its lock: note its generation stamp, store the new index."""
+        self.last_written = generation
         if self.index_file is None or generation is None:
             return
         settings = IndexSettings()

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from .conftest import EXAMPLE, Invoke, write_json
 
 SAME = "The same export as the last import"
@@ -58,3 +60,32 @@ def test_a_dry_run_is_never_remembered_or_skipped(cli: Invoke, directory_file: P
     assert cli("import", str(EXAMPLE)).exit_code == 0
     dry = cli("import", str(EXAMPLE), "--dry-run")
     assert SAME not in dry.stderr and "Nothing was written" in dry.stderr
+
+
+def test_an_import_that_another_writer_overtook_is_not_remembered(
+    directory_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from expertfind.directory import Directory
+    from expertfind.store import TinyDBStore
+
+    def directory() -> Directory:
+        return Directory(TinyDBStore(directory_file),
+                         index_file=directory_file.with_name(directory_file.name + ".index"),
+                         last_import_file=directory_file.with_name(directory_file.name + ".last-import"))
+
+    upsert = Directory.upsert
+    overtakes = [True]
+
+    def overtaken(self: Directory, *args: object, **kwargs: object) -> object:
+        report = upsert(self, *args, **kwargs)  # type: ignore[arg-type]
+        if overtakes:
+            overtakes.clear()
+            directory().add({"name": "Snelle Collega", "skills": ["yammer"]})  # right after our write
+        return report
+
+    monkeypatch.setattr(Directory, "upsert", overtaken)
+    directory().import_files([EXAMPLE])
+    monkeypatch.setattr(Directory, "upsert", upsert)
+    again = directory().import_files([EXAMPLE])
+    assert again.same_as_last == 0 and again.unchanged == 31  # read and merged in full
+    assert directory().import_files([EXAMPLE]).same_as_last == 31  # now remembered
