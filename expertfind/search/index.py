@@ -117,6 +117,7 @@ class SearchIndex:
     field_lengths: Mapping[str, Sequence[int]] = field(default_factory=dict)
     """Per field, the length of that field in each item (0: the item lacks the field)."""
     stored_vocabulary: Vocabulary | None = None
+    """The vocabulary lists kept in a stored index; for a built index, made on first use."""
     person_frequencies: dict[str, int] = field(default_factory=dict)
     """How many people hold each term, as far as asked (a stored index has them all)."""
 
