@@ -159,6 +159,11 @@ def index_file(path: Path) -> Path:
     return path.with_name(path.name + ".index")
 
 
+def last_import_file(path: Path) -> Path:
+    """What the last import was (`expertfind.lastimport`), next to the directory file."""
+    return path.with_name(path.name + ".last-import")
+
+
 def presets_folder(path: Path) -> Path:
     """Your own presets: `presets/*.toml` next to the directory file."""
     return path.parent / "presets"
@@ -167,7 +172,7 @@ def presets_folder(path: Path) -> Path:
 def _directory(ctx: typer.Context) -> Directory:
     path = _path(ctx)
     return Directory(open_store(path), synonyms_file=synonyms_file(path), index_file=index_file(path),
-                     last_import_file=path.with_name(path.name + ".last-import"))
+                     last_import_file=last_import_file(path))
 
 
 @app.command("import")

@@ -279,8 +279,7 @@ class Directory:
         """Apply `plan` through the store; the stored search index is replaced in the same
         locked step (and dropped first, so no stale copy of a removed person lingers)."""
         index_file = self.index_file
-        if self.progress is not None:
-            self.progress("Writing", 0, 1)
+        self._tell("Writing", 0, 1)
 
         def planned(people: list[Profile]) -> Changes:
             changes = plan(people)
@@ -294,16 +293,24 @@ class Directory:
     def _written(self, generation: str | None, people: list[Profile]) -> None:
         """After a write, under its lock: note its generation stamp, store the new index."""
         self.last_written = generation
-        if self.index_file is None or generation is None:
-            return
-        settings = IndexSettings()
-        progress = self.progress or (lambda what, done, total: None)
-        progress("Writing", 1, 1)
-        with contextlib.suppress(OSError):  # the index is a cache: ask rebuilds it when missing
-            index = build_index(people, settings, progress=self.progress)
-            progress("Saving", 0, 1)
-            save_index(self.index_file, index, generation=generation, settings=settings_key(settings))
-            progress("Saving", 1, 1)
+        self._tell("Writing", 1, 1)
+        if self.index_file is not None and generation is not None:
+            self._index(people, IndexSettings(), self.index_file, generation)
+
+    def _index(self, people: list[Profile], settings: IndexSettings, index_file: Path | None,
+               generation: str | None) -> SearchIndex:
+        """Build the index of `people`, and store it as that of `generation` when both are given."""
+        index = build_index(people, settings, progress=self.progress)
+        if index_file is not None and generation is not None:
+            with contextlib.suppress(OSError):  # the index is a cache: ask rebuilds it when missing
+                self._tell("Saving", 0, 1)
+                save_index(index_file, index, generation=generation, settings=settings_key(settings))
+                self._tell("Saving", 1, 1)
+        return index
+
+    def _tell(self, what: str, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(what, done, total)
 
     def search_index(self, settings: IndexSettings | None = None) -> SearchIndex:
         """The search index of the directory as it is now: the stored one when it matches the
@@ -316,17 +323,10 @@ class Directory:
             stored = load_index(index_file, generation=generation, settings=key) if generation else None
             if stored is not None:
                 return stored
-        progress = self.progress or (lambda what, done, total: None)
-        progress("Reading", 0, 1)
+        self._tell("Reading", 0, 1)
         generation, people = self.store.snapshot()
-        progress("Reading", 1, 1)
-        index = build_index(people, settings, progress=self.progress)
-        if index_file is not None and generation is not None:
-            with contextlib.suppress(OSError):  # a cache: the next ask rebuilds it when missing
-                progress("Saving", 0, 1)
-                save_index(index_file, index, generation=generation, settings=key)
-                progress("Saving", 1, 1)
-        return index
+        self._tell("Reading", 1, 1)
+        return self._index(people, settings, index_file, generation)
 
     def ranker(self, settings: RankingSettings | None = None) -> Ranker:
         settings = settings or RankingSettings()

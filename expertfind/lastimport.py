@@ -10,6 +10,7 @@ and the notes about how the files were read."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -38,7 +39,7 @@ def fingerprint(paths: Sequence[Path], options: Mapping[str, object], presets_fo
         for path in [*paths, *presets]:
             if not path.is_file():
                 return None
-            digest.update(str(path.name).encode() + b"\0")
+            digest.update(path.name.encode() + b"\0")
             with path.open("rb") as handle:
                 digest.update(hashlib.file_digest(handle, "sha256").digest())
     except OSError:
@@ -65,7 +66,5 @@ def remember(path: Path, *, stamp: str | None, digest: str, records: int, notes:
     if stamp is None:
         return
     payload = {"stamp": stamp, "digest": digest, "records": records, "notes": list(notes)}
-    try:
+    with contextlib.suppress(OSError):
         atomic_write_bytes(path, json.dumps(payload).encode("utf-8"))
-    except OSError:
-        pass
