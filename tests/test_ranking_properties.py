@@ -146,3 +146,23 @@ def test_the_cheap_pass_and_the_explained_evidence_agree(people: list[Profile], 
         assert explained.coverage > 0 and labels <= {c.label for c in concepts}
     raws = [ranking.explain(p).raw for p in everyone]
     assert raws == sorted(raws, reverse=True)
+
+
+@fast
+@given(directories, questions)
+def test_conjunctions_score_the_same_restricted_or_in_full(people: list[Profile], question: str) -> None:
+    """A phrase or compound is scored from its rarest word; a longer word's postings are then
+    read only for the items still in play. That shortcut must not change a single float."""
+    from unittest import mock
+
+    from expertfind.search import scoring
+
+    def answer() -> list[tuple[str, float, float, float, list[tuple[str, float]]]]:
+        return [(m.profile.id, m.raw, m.summed, m.coverage, [(e.text, e.points) for e in m.evidence])
+                for m in Ranker(people).ask(question, limit=50, include_unavailable=True).results]
+
+    with mock.patch.object(scoring, "RESTRICTED_COST", 0):
+        restricted = answer()
+    with mock.patch.object(scoring, "RESTRICTED_COST", 10**9):
+        in_full = answer()
+    assert restricted == in_full

@@ -20,6 +20,8 @@ DEFAULT_FIELD_WEIGHTS: Mapping[str, float] = {
     "skill": 3.0, "tags": 2.0, "title": 1.5, "text": 1.0, "role": 1.5,
 }
 DISPLAY_SCALE = 15.0
+RESTRICTED_COST = 4
+"""Finding one item in a term's postings costs about as much as scoring this many postings."""
 DEFAULT_LENGTH_NORMALISATION: Mapping[str, float] = {
     "skill": 0.0, "role": 0.0, "tags": 0.3, "title": 0.5, "text": 0.75,
 }
@@ -213,16 +215,14 @@ def _concept_points(index: SearchIndex, concept: Concept, saturate: _Saturation)
     best: dict[int, float] = {}
     item_weight = index.item_weight
     for alternative in concept.alternatives:
-        slots = [_slot_points(index, slot, saturate) for slot in alternative.slots]
         factor = alternative.weight
-        if len(slots) == 1:
-            found = {item_id: factor * item_weight[item_id] * points for item_id, points in slots[0].items()}
+        if len(alternative.slots) == 1:
+            points = _slot_points(index, alternative.slots[0], saturate)
+            found = {item_id: factor * item_weight[item_id] * value for item_id, value in points.items()}
         else:
-            common = set(slots[0])
-            for per_item in slots[1:]:
-                common &= per_item.keys()
+            slots = _conjunction(index, alternative.slots, saturate)
             found = {item_id: factor * item_weight[item_id] * sum(per_item[item_id] for per_item in slots)
-                     for item_id in common}
+                     for item_id in slots[0]}
         if not best:
             best = found
             continue
@@ -233,18 +233,51 @@ def _concept_points(index: SearchIndex, concept: Concept, saturate: _Saturation)
     return best
 
 
-def _slot_points(index: SearchIndex, slot: Slot, saturate: _Saturation) -> dict[int, float]:
-    """The best points of each item among a slot's candidate terms."""
+def _conjunction(index: SearchIndex, slots: Sequence[Slot], saturate: _Saturation) -> list[dict[int, float]]:
+    """The points of each slot (in slot order) for the items that match every slot. The slot
+    with the fewest postings is scored first; a much longer one only where it can still
+    matter, so a common word next to a rare one costs little."""
+    order = sorted(range(len(slots)), key=lambda number: _slot_size(index, slots[number]))
+    scored: dict[int, dict[int, float]] = {}
+    common: list[int] | None = None
+    for number in order:
+        points = _slot_points(index, slots[number], saturate, only=common)
+        if common is None:
+            common = sorted(points)
+        else:
+            common = [item_id for item_id in common if item_id in points]
+        scored[number] = points
+        if not common:
+            return [{}]
+    kept = set(common or ())
+    return [{item_id: value for item_id, value in scored[number].items() if item_id in kept}
+            for number in range(len(slots))]
+
+
+def _slot_size(index: SearchIndex, slot: Slot) -> int:
+    return sum(index.document_frequency(candidate.term) for candidate in slot.candidates)
+
+
+def _slot_points(
+    index: SearchIndex, slot: Slot, saturate: _Saturation, only: Sequence[int] | None = None
+) -> dict[int, float]:
+    """The best points of each item among a slot's candidate terms; with `only` (sorted item
+    numbers), for those items alone."""
     best: dict[int, float] = {}
     for candidate in slot.candidates:
         postings = index.postings.get(candidate.term)
         if postings is None:
             continue
-        points = saturate.all(postings, candidate.weight * index.idf(candidate.term))
+        base = candidate.weight * index.idf(candidate.term)
+        if only is not None and len(only) * RESTRICTED_COST < len(postings.items):
+            found = saturate.some(postings, only)
+            points = {item_id: base * value for item_id, value in found.items()}
+        else:
+            points = dict(zip(postings.items, saturate.points(candidate.term, postings, base), strict=True))
         if not best:
-            best = dict(zip(postings.items, points, strict=True))
+            best = points
             continue
-        for item_id, value in zip(postings.items, points, strict=True):
+        for item_id, value in points.items():
             if value > best.get(item_id, 0.0):
                 best[item_id] = value
     return best
@@ -318,6 +351,7 @@ class _Saturation:
 
     def __init__(self, index: SearchIndex, settings: ScoringSettings) -> None:
         self.k1 = settings.k1
+        self._saturated: dict[str, list[float]] = {}
         self.fields = [
             (column,
              settings.field_weights.get(name, 1.0),
@@ -327,20 +361,39 @@ class _Saturation:
             for column, name in enumerate(FIELDS)
         ]
 
-    def all(self, postings: Postings, base: float) -> list[float]:
-        """`base` times the saturated frequency of a term in each item of its postings: the
-        arithmetic of `__call__`, a field at a time."""
+    def points(self, term: str, postings: Postings, base: float) -> list[float]:
+        """`base` times the saturated frequency of `term` in each item of its postings."""
+        saturated = self._saturated.get(term)
+        if saturated is None:
+            saturated = self._saturated[term] = self.all(postings)
+        return [base * value for value in saturated]
+
+    def all(self, postings: Postings) -> list[float]:
+        """The saturated frequency of a term in each item of its postings: the arithmetic of
+        `__call__`, a field at a time."""
         items, counts = postings.items, postings.counts
-        weighted = [0.0] * len(items)
+        weighted: list[float] | None = None
         for column, field_weight, b, average, lengths in self.fields:
             frequencies = counts[column::WIDTH]
             if not any(frequencies):
                 continue
-            for position, (tf, item_id) in enumerate(zip(frequencies, items, strict=True)):
-                if tf:
-                    weighted[position] += field_weight * tf / (1.0 - b + b * lengths[item_id] / average)
+            keep = 1.0 - b
+            if weighted is None:  # 0.0 + x == x
+                weighted = [field_weight * tf / (keep + b * lengths[item_id] / average) if tf else 0.0
+                            for tf, item_id in zip(frequencies, items, strict=True)]
+            else:
+                weighted = [w + field_weight * tf / (keep + b * lengths[item_id] / average) if tf else w
+                            for w, tf, item_id in zip(weighted, frequencies, items, strict=True)]
+        if weighted is None:
+            return [0.0] * len(items)
         k1, k1_plus_one = self.k1, self.k1 + 1.0
-        return [base * (w * k1_plus_one / (w + k1)) for w in weighted]
+        return [w * k1_plus_one / (w + k1) for w in weighted]
+
+    def some(self, postings: Postings, only: Sequence[int]) -> dict[int, float]:
+        """The saturated frequency of a term in those items of `only` (sorted) that hold it."""
+        counts = postings.counts
+        return {item_id: self(item_id, counts, position * WIDTH)
+                for position, item_id in _positions(postings.items, only)}
 
     def __call__(self, item_id: int, counts: Sequence[int], start: int) -> float:
         """The saturated frequency of a term in item `item_id`, whose per-field counts start at
