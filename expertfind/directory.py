@@ -6,8 +6,7 @@ The CLI is a thin layer over this module; scripts and the benchmarks use it dire
 from __future__ import annotations
 
 import contextlib
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -96,12 +95,6 @@ def validate_records(
     return valid
 
 
-def _drain(rows: deque[Record]) -> Iterator[Record]:
-    """Each row once, letting go of it as it is taken."""
-    while rows:
-        yield rows.popleft()
-
-
 class Directory:
     """The people of one skills directory."""
 
@@ -165,10 +158,8 @@ class Directory:
                         presets_folder=presets_folder)
             for path in counted(paths, "Reading", len(paths), self.progress)
         ]
-        rows: deque[Record] = deque(r for s in sources for r in s.records)
-        for source in sources:
-            source.records = []  # the raw rows go as they are validated: a big file is held once
-        checked = validate_records(_drain(rows), total=len(rows), progress=self.progress)
+        rows = (record for source in sources for record in source.take())
+        checked = validate_records(rows, total=sum(s.expected for s in sources), progress=self.progress)
         self.last_written = None
         report = self.upsert(checked, dry_run=dry_run)
         report.sources = sources

@@ -6,10 +6,12 @@ returns every record with its position in the file, so errors can point at the l
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
 import io
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -20,6 +22,7 @@ from .models import KNOWN_FIELDS, Profile
 
 MAX_FILE_BYTES = 2 * 1024 * 1024 * 1024
 """Room for 100,000 people with long contribution texts (about 0.8 GiB); beyond it, split the file."""
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
 MULTI_VALUE_FIELDS = ("skills", "interests", "languages")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_COLUMNS = (
@@ -79,18 +82,65 @@ def records_from_text(
 
 
 def read_bytes(path: Path) -> bytes:
+    with _readable(path):
+        return path.read_bytes()
+
+
+@contextlib.contextmanager
+def _readable(path: Path) -> Iterator[None]:
+    """Refuses a file too big to import, and turns the ways a file cannot be read into errors
+    that name it."""
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
+        if path.stat().st_size > MAX_FILE_BYTES:
             raise InputError(f"{path} is larger than {MAX_FILE_BYTES // 2**20:,} MiB",
                              hint="split it into several files and import them one after another")
-        return path.read_bytes()
+        yield
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise InputError(f"{path} is a folder, not a file") from None
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def streams_as_json_lines(path: Path, format: Format | None, encoding: str | None) -> bool:
+    """Whether `path` can be read a line at a time: JSON Lines (by `format` or extension) in
+    UTF-8, the default. Other encodings are read whole, as is a file starting like UTF-16."""
+    if encoding is not None:
+        return False
+    if format is not Format.JSONL and (format is not None or path.suffix.lower() not in JSONL_SUFFIXES):
+        return False
+    with _readable(path), path.open("rb") as handle:
+        return not handle.read(2).startswith((b"\xff\xfe", b"\xfe\xff"))
+
+
+def count_lines(path: Path) -> int:
+    """How many lines `path` has (what a progress bar over a streamed file counts towards)."""
+    with _readable(path), path.open("rb") as handle:
+        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+        return lines + 1
+
+
+def stream_json_lines(path: Path) -> Iterator[Record]:
+    """The records of a UTF-8 JSON Lines file, read a line at a time so that a big export is
+    never held whole: the same records and positions as reading it whole, and the first
+    problem (a line that is not UTF-8 or not JSON) reported with its line."""
+    number = 0
+    offset = 0
+    with _readable(path), path.open("rb") as handle:
+        for physical, raw in enumerate(handle, start=1):
+            start = offset
+            offset += len(raw)
+            if physical == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw, start = raw[len(codecs.BOM_UTF8):], start + len(codecs.BOM_UTF8)
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise _not_utf8(path, physical, start + exc.start) from None
+            for line in text.splitlines():  # as reading it whole would: \r, U+2028 and all
+                number += 1
+                if line.strip():
+                    yield Record(f"{path.name} line {number}", _json_line(line, path, number))
 
 
 def decode(raw: bytes, *, path: Path, encoding: str | None = None) -> str:
@@ -110,12 +160,16 @@ def decode(raw: bytes, *, path: Path, encoding: str | None = None) -> str:
                              hint="save it again as 'Unicode text' or as CSV UTF-8") from None
     try:
         return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(
-            f"{path} is not UTF-8 (line {line}, byte {exc.start})",
-            hint="Excel's 'CSV (comma delimited)' is usually cp1252: add --encoding cp1252",
-        ) from None
+    except UnicodeDecodeError as exc:  # exc.start counts from after the BOM
+        byte = exc.start + (len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0)
+        raise _not_utf8(path, raw[:byte].count(b"\n") + 1, byte) from None
+
+
+def _not_utf8(path: Path, line: int, byte: int) -> InputError:
+    return InputError(
+        f"{path} is not UTF-8 (line {line}, byte {byte})",
+        hint="Excel's 'CSV (comma delimited)' is usually cp1252: add --encoding cp1252",
+    )
 
 
 def sniff_format(path: Path, text: str) -> Format:
@@ -123,7 +177,7 @@ def sniff_format(path: Path, text: str) -> Format:
     suffix = path.suffix.lower()
     if suffix == ".json":
         return Format.JSON
-    if suffix in (".jsonl", ".ndjson"):
+    if suffix in JSONL_SUFFIXES:
         return Format.JSONL
     if suffix in (".csv", ".tsv", ".txt"):
         return Format.CSV
@@ -161,20 +215,19 @@ def _json_records(text: str, path: Path) -> list[Record]:
 
 
 def _jsonl_records(text: str, path: Path) -> list[Record]:
-    records = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                f"{path} line {number} is not valid JSON: {exc.msg} at column {exc.colno}"
-            ) from None
-        except RecursionError:
-            raise InputError(f"{path} line {number} is nested too deeply") from None
-        records.append(Record(f"{path.name} line {number}", item))
-    return records
+    return [Record(f"{path.name} line {number}", _json_line(line, path, number))
+            for number, line in enumerate(text.splitlines(), start=1) if line.strip()]
+
+
+def _json_line(line: str, path: Path, number: int) -> Any:
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"{path} line {number} is not valid JSON: {exc.msg} at column {exc.colno}"
+        ) from None
+    except RecursionError:
+        raise InputError(f"{path} line {number} is nested too deeply") from None
 
 
 def parse_mapping(pairs: Iterable[str]) -> dict[str, str]:

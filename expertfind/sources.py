@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from .errors import InputError, UsageError
 from .formats import (
     Format,
     Record,
+    count_lines,
     csv_person,
     decode,
     read_bytes,
@@ -20,6 +22,8 @@ from .formats import (
     read_table,
     records_from_text,
     sniff_format,
+    stream_json_lines,
+    streams_as_json_lines,
 )
 from .presets import (
     LINKEDIN,
@@ -41,12 +45,30 @@ class Source:
     """The records of one import file, and how they were read."""
 
     path: Path
-    records: list[Record]
+    records: Iterable[Record]
+    """A list, or for a big JSON Lines file a stream that reads it as it is taken."""
     preset: str | None = None
     detected: bool = False
     mapping: dict[str, str] = field(default_factory=dict)
     unknown: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
+    expected: int = -1
+    """About how many records `records` gives (a list's length, a stream's lines)."""
+
+    def __post_init__(self) -> None:
+        if self.expected < 0:
+            self.expected = len(self.records) if isinstance(self.records, list) else 0
+
+    def take(self) -> Iterator[Record]:
+        """Each record once, letting go of it as it is taken: a big file is never held twice."""
+        records, self.records = self.records, []
+        if not isinstance(records, list):
+            yield from records
+            return
+        queue = deque(records)
+        del records
+        while queue:
+            yield queue.popleft()
 
     def notes(self) -> list[str]:
         """What a user should know about how this file was read (for stderr)."""
@@ -88,6 +110,9 @@ def read_source(
     if preset == NO_PRESET or mapping:
         if preset not in (None, NO_PRESET):
             raise UsageError("use either --preset or --map, not both")
+    if preset in (None, NO_PRESET) and streams_as_json_lines(path, format, encoding):
+        return Source(path, stream_json_lines(path), expected=count_lines(path))  # no JSONL presets
+    if preset == NO_PRESET or mapping:
         records, _ = read_records(path, format=format, mapping=mapping, encoding=encoding)
         return Source(path, records)
     chosen = choose_preset(preset, presets_folder) if preset else None

@@ -2,12 +2,28 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from expertfind.errors import InputError, UsageError
-from expertfind.formats import Format, dump_csv, parse_mapping, read_records, safe_cell, split_cell
+from expertfind.formats import (
+    Format,
+    Record,
+    decode,
+    dump_csv,
+    parse_mapping,
+    read_bytes,
+    read_records,
+    records_from_text,
+    safe_cell,
+    split_cell,
+    stream_json_lines,
+)
 from expertfind.models import profile_from_record
 
 from .conftest import write
@@ -82,6 +98,60 @@ def test_json_lines_positions_and_errors(tmp_path: Path) -> None:
     broken = write(tmp_path / "b.jsonl", '{"name": "A"}\n{"name": \n')
     with pytest.raises(InputError, match="line 2"):
         read_records(broken)
+
+
+line_texts = st.one_of(
+    st.builds(json.dumps, st.recursive(
+        st.none() | st.integers() | st.text(max_size=8),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+        max_leaves=6), ensure_ascii=st.booleans()),
+    st.text(max_size=10),
+    st.sampled_from(["", " ", "\u2028", '{"name": "\u2028"}', '{"name": "Zo\u00eb"}', "{", "\x85"]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(lines=st.lists(line_texts, max_size=6), ending=st.sampled_from(["\n", "\r\n", "\r", "\n\r"]),
+       bom=st.booleans(), damage=st.sampled_from([b"", b"\xff", b"\xc3"]), at=st.integers(0, 200))
+def test_json_lines_read_a_line_at_a_time_as_if_read_whole(
+    tmp_path_factory: pytest.TempPathFactory, lines: list[str], ending: str, bom: bool, damage: bytes,
+    at: int,
+) -> None:
+    """The streamed reader gives exactly the records and positions of reading the whole file,
+    and fails exactly when that fails (the message may name another of several problems)."""
+    content = (b"\xef\xbb\xbf" if bom else b"") + ending.join(lines).encode("utf-8")
+    content = content[:at] + damage + content[at:]
+    path = tmp_path_factory.mktemp("lines") / "p.jsonl"
+    path.write_bytes(content)
+
+    def outcome(read: Callable[[], list[Record]]) -> list[tuple[str, object]] | None:
+        try:
+            return [(r.position, r.data) for r in read()]
+        except InputError:
+            return None
+
+    whole = outcome(lambda: records_from_text(decode(read_bytes(path), path=path), path, Format.JSONL))
+    assert outcome(lambda: list(stream_json_lines(path))) == whole
+
+
+def test_json_lines_are_read_as_they_are_taken(tmp_path: Path) -> None:
+    path = write(tmp_path / "p.jsonl", '{"name": "A"}\n{"name": "B"}\nnot json\n' + "x" * 100_000)
+    stream = stream_json_lines(path)
+    assert next(stream).data == {"name": "A"}  # the broken line 3 is not read yet
+    assert next(stream).position == "p.jsonl line 2"
+    with pytest.raises(InputError, match="line 3 is not valid JSON"):
+        next(stream)
+
+
+def test_a_file_that_is_not_utf8_names_the_true_line_and_byte(tmp_path: Path) -> None:
+    for bom in (b"", b"\xef\xbb\xbf"):
+        path = write(tmp_path / f"p{len(bom)}.jsonl", bom + b'{"name": "A"}\n{"name": "\xff"}\n')
+        byte = len(bom) + 24
+        assert path.read_bytes()[byte:byte + 1] == b"\xff"
+        with pytest.raises(InputError, match=f"line 2, byte {byte}\\)"):
+            list(stream_json_lines(path))
+        with pytest.raises(InputError, match=f"line 2, byte {byte}\\)"):
+            decode(read_bytes(path), path=path)
 
 
 def test_format_sniffed_from_content_without_extension(tmp_path: Path) -> None:

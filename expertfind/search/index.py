@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 from array import array
 from bisect import bisect_left
-from collections import Counter, defaultdict
-from collections.abc import Collection, Mapping, Sequence
+from collections import Counter
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
@@ -21,6 +21,8 @@ from ..progress import Progress, counted
 from .text import stems, terms
 
 SKILL, CONTRIBUTION, ROLE = "skill", "contribution", "role"
+SOURCES = (SKILL, CONTRIBUTION, ROLE)
+SOURCE_CODE = {source: code for code, source in enumerate(SOURCES)}
 FIELDS = ("skill", "tags", "title", "text", "role")
 WIDTH = len(FIELDS)
 FIELD_NUMBER = {name: number for number, name in enumerate(FIELDS)}
@@ -42,6 +44,48 @@ class EvidenceItem:
 
     source: str
     ref: int
+
+
+class EvidenceItems(Sequence[EvidenceItem]):
+    """What each evidence item is, kept as two packed columns (a source code and a ref per
+    item) and made into an `EvidenceItem` only when an answer shows it."""
+
+    def __init__(self, sources: Sequence[int], refs: Sequence[int]) -> None:
+        self.sources = sources
+        self.refs = refs
+
+    def __getitem__(self, number: int) -> EvidenceItem:  # type: ignore[override]
+        return EvidenceItem(SOURCES[self.sources[number]], self.refs[number])
+
+    def __len__(self) -> int:
+        return len(self.refs)
+
+
+class StemTable(Mapping[str, Sequence[str]]):
+    """Stem keys (`en:…`, `nl:…`) -> the terms with that stem, in the order added. Most stems
+    have one term, kept as is: a vocabulary of a million terms needs no million lists."""
+
+    def __init__(self) -> None:
+        self._terms: dict[str, str | list[str]] = {}
+
+    def add(self, key: str, term: str) -> None:
+        found = self._terms.get(key)
+        if found is None:
+            self._terms[key] = term
+        elif isinstance(found, str):
+            self._terms[key] = [found, term]
+        else:
+            found.append(term)
+
+    def __getitem__(self, key: str) -> Sequence[str]:
+        found = self._terms[key]
+        return (found,) if isinstance(found, str) else found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._terms)
+
+    def __len__(self) -> int:
+        return len(self._terms)
 
 
 class Postings(NamedTuple):
@@ -102,7 +146,7 @@ class SearchIndex:
     what a question touches is decoded. `ids`, `tie_order` and `activity` are per person number."""
 
     people: Sequence[Profile]
-    items: Sequence[EvidenceItem] = field(default_factory=list)
+    items: EvidenceItems = field(default_factory=lambda: EvidenceItems(b"", ()))
     postings: Mapping[str, Postings] = field(default_factory=dict)
     average_length: dict[str, float] = field(default_factory=dict)
     by_stem: Mapping[str, Sequence[str]] = field(default_factory=dict)
@@ -184,10 +228,11 @@ def build_index(
         tie_order=tie_order(people),
         activity=[len(p.contributions) for p in people],
     )
-    items: list[EvidenceItem] = []
-    item_person: list[int] = []
-    item_weight: list[float] = []
-    field_lengths: dict[str, list[int]] = {name: [] for name in FIELDS}
+    item_source = bytearray()
+    item_ref = array("I")
+    item_person = array("I")
+    item_weight = array("d")
+    field_lengths = {name: array("I") for name in FIELDS}
     postings: dict[str, Postings] = {}
     totals: Counter[str] = Counter()
     counts: Counter[str] = Counter()
@@ -203,8 +248,9 @@ def build_index(
                 lengths[column] = len(found)
         if not bags:
             return
-        item_id = len(items)
-        items.append(EvidenceItem(source, ref))
+        item_id = len(item_ref)
+        item_source.append(SOURCE_CODE[source])
+        item_ref.append(ref)
         item_person.append(person)
         item_weight.append(weight)
         for name, column in FIELD_NUMBER.items():
@@ -257,18 +303,19 @@ def build_index(
         role = " ".join(part for part in (profile.title, profile.team) if part)
         add(person_number, ROLE, 0, settings.role_weight, {"role": role})
 
-    index.items = items
+    index.items = EvidenceItems(item_source, item_ref)
     index.item_person = item_person
     index.item_weight = item_weight
     index.field_lengths = field_lengths
     index.postings = postings
     index.average_length = {name: totals[name] / counts[name] for name in counts}
-    by_stem: dict[str, list[str]] = defaultdict(list)
+    by_stem = StemTable()
     for term in sorted(index.postings):
         english, dutch = stems(term)
-        by_stem["en:" + english].append(term)
-        by_stem["nl:" + dutch].append(term)
-    index.by_stem = dict(by_stem)
+        by_stem.add("en:" + english, term)
+        by_stem.add("nl:" + dutch, term)
+    index.by_stem = by_stem
+    stems.cache_clear()  # the vocabulary's stems are in by_stem now
     return index
 
 

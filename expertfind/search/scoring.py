@@ -221,15 +221,20 @@ def _concept_points(index: SearchIndex, concept: Concept, saturate: _Saturation)
             found = {item_id: factor * item_weight[item_id] * value for item_id, value in points.items()}
         else:
             slots = _conjunction(index, alternative.slots, saturate)
-            found = {item_id: factor * item_weight[item_id] * sum(per_item[item_id] for per_item in slots)
-                     for item_id in slots[0]}
+            if len(slots) == 2:  # sum() of two: 0 + a + b
+                first, second = slots
+                found = {item_id: factor * item_weight[item_id] * (value + second[item_id])
+                         for item_id, value in first.items()}
+            else:
+                found = {item_id: factor * item_weight[item_id] * sum(per_item[item_id] for per_item in slots)
+                         for item_id in slots[0]}
         if not best:
             best = found
             continue
-        for item_id, points in found.items():
+        for item_id, value in found.items():
             known = best.get(item_id)
-            if known is None or points > known:
-                best[item_id] = points
+            if known is None or value > known:
+                best[item_id] = value
     return best
 
 

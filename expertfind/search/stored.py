@@ -19,19 +19,16 @@ import struct
 import sys
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterator, Mapping, Sequence
-from itertools import accumulate
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
 from ..files import replacing
 from ..models import Contribution, Profile, Skill
-from .index import FIELDS, EvidenceItem, Postings, SearchIndex, Vocabulary, with_prefix
+from .index import FIELDS, EvidenceItems, Postings, SearchIndex, Vocabulary, with_prefix
 
 MAGIC = b"EXPERTFIND-INDEX\x07"
 FORMAT = (7, sys.version_info[0], sys.version_info[1], marshal.version, sys.byteorder)
-SOURCES = {"skill": 0, "contribution": 1, "role": 2}
-SOURCE_NAMES = {v: k for k, v in SOURCES.items()}
 DISPLAY_TEXT = 120
 ALIGN = 8
 _LENGTH = struct.Struct("<Q")
@@ -53,17 +50,21 @@ class _Sections:
 
     def add(self, name: str, *blobs: bytes | bytearray | array[Any]) -> None:
         """One section made of `blobs`, in order."""
+        self.add_all(name, blobs)
+
+    def add_all(self, name: str, blobs: Iterable[bytes | bytearray | array[Any]]) -> None:
+        """One section made of `blobs`, each written as it comes."""
         self._write(bytes(-self.size % ALIGN))
         start = self.size
         for blob in blobs:
             self._write(blob)
         self.table[name] = (start, self.size - start)
 
-    def add_strings(self, name: str, strings: Sequence[str]) -> None:
+    def add_strings(self, name: str, strings: Iterable[str]) -> None:
         """Strings as one UTF-8 blob plus the offset where each starts (and where the last ends)."""
-        encoded = [string.encode("utf-8") for string in strings]
-        self.add(name, b"".join(encoded))
-        self.add(name + ".starts", array("Q", accumulate(map(len, encoded), initial=0)))
+        starts = array("Q", [0])
+        self.add_all(name, _counted(starts, (string.encode("utf-8") for string in strings)))
+        self.add(name + ".starts", starts)
 
     def _write(self, blob: bytes | bytearray | array[Any]) -> None:
         self._pending += blob
@@ -105,7 +106,7 @@ def _write_sections(sections: _Sections, index: SearchIndex) -> dict[str, Any]:
     sections.add("term_offsets", offsets)
     sections.add("term_frequencies", frequencies)
     sections.add("term_people", array("I", map(index.person_frequency, terms)))
-    sections.add("postings", *(part for term in terms for part in index.postings[term]))
+    sections.add_all("postings", (part for term in terms for part in index.postings[term]))
     endings = [term[::-1] for term in terms]
     sections.add("terms_by_ending", array("I", sorted(range(len(terms)), key=endings.__getitem__)))
     del endings
@@ -117,17 +118,16 @@ def _write_sections(sections: _Sections, index: SearchIndex) -> dict[str, Any]:
         sections.add(f"alphabetic.{length}", "\n".join(words).encode("utf-8"))
     stem_keys = sorted(index.by_stem)
     sections.add_strings("stem_keys", stem_keys)
-    sections.add_strings("stem_terms", [" ".join(index.by_stem[key]) for key in stem_keys])
+    sections.add_strings("stem_terms", (" ".join(index.by_stem[key]) for key in stem_keys))
     sections.add("tie_order", array("I", index.tie_order))
     sections.add_strings("ids", index.ids)
-    records = [marshal.dumps(_person_record(person)) for person in index.people]
-    sections.add("people", b"".join(records))
-    sections.add("people.starts", array("Q", accumulate(map(len, records), initial=0)))
-    del records
+    starts = array("Q", [0])
+    sections.add_all("people", _counted(starts, (marshal.dumps(_person_record(p)) for p in index.people)))
+    sections.add("people.starts", starts)
     sections.add("activity", array("I", index.activity))
     sections.add("item_person", array("I", index.item_person))
-    sections.add("item_source", bytes(SOURCES[i.source] for i in index.items))
-    sections.add("item_ref", array("I", (i.ref for i in index.items)))
+    sections.add("item_source", bytes(index.items.sources))
+    sections.add("item_ref", array("I", index.items.refs))
     sections.add("item_weight", array("d", index.item_weight))
     for name in FIELDS:
         sections.add(f"lengths.{name}", array("I", index.field_lengths[name]))
@@ -189,7 +189,7 @@ def _index_from(header: dict[str, Any], view: _View) -> SearchIndex:
     terms = view.strings("terms")
     return SearchIndex(
         people=StoredPeople(view.integers("people.starts", "Q"), view.raw("people")),
-        items=StoredItems(view.raw("item_source"), view.integers("item_ref", "I")),
+        items=EvidenceItems(view.raw("item_source"), view.integers("item_ref", "I")),
         item_person=view.integers("item_person", "I"),
         item_weight=view.floats("item_weight"),
         field_lengths={name: view.integers(f"lengths.{name}", "I") for name in FIELDS},
@@ -333,21 +333,6 @@ class StoredVocabulary(Vocabulary):
         return [term[::-1] for term in with_prefix(self._by_ending, suffix[::-1])]
 
 
-class StoredItems(Sequence[EvidenceItem]):
-    """What each evidence item is (skill, contribution or role, and which one), built when an
-    answer shows it."""
-
-    def __init__(self, sources: memoryview, refs: memoryview) -> None:
-        self._sources = sources
-        self._refs = refs
-
-    def __getitem__(self, number: int) -> EvidenceItem:  # type: ignore[override]
-        return EvidenceItem(SOURCE_NAMES[self._sources[number]], self._refs[number])
-
-    def __len__(self) -> int:
-        return len(self._refs)
-
-
 class StoredPeople(Sequence[Profile]):
     """People decoded one by one: only those in an answer ever are."""
 
@@ -366,6 +351,13 @@ class StoredPeople(Sequence[Profile]):
 
     def __len__(self) -> int:
         return len(self._offsets) - 1
+
+
+def _counted(ends: array[int], blobs: Iterable[bytes]) -> Iterator[bytes]:
+    """`blobs`, noting in `ends` where each ends as it goes by."""
+    for blob in blobs:
+        ends.append(ends[-1] + len(blob))
+        yield blob
 
 
 def _array(code: str, packed: bytes | memoryview) -> array[Any]:
