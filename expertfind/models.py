@@ -6,11 +6,13 @@ Pure standard library: this module defines what a valid record is, nothing else.
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 KNOWN_FIELDS = (
@@ -37,6 +39,20 @@ _ISO_PREFIX_RE = re.compile(
 )
 _DUTCH_DATE_RE = re.compile(r"^(\d{1,2})-(\d{1,2})-(\d{4})$")
 _SEPARATORS = re.compile(r"[\s_\-]+")
+NOTHING_EXTRA: Mapping[str, Any] = MappingProxyType({})
+"""The `extra` of nearly every skill, contribution and profile: one shared, read-only mapping."""
+SHARED_TEXT_LENGTH = 80
+"""Short values that recur across people (skill names, tags, kinds, dates, teams) are kept once."""
+
+
+def _no_extra() -> Mapping[str, Any]:
+    return NOTHING_EXTRA
+
+
+def _shared(text: str) -> str:
+    return sys.intern(text) if len(text) <= SHARED_TEXT_LENGTH else text
+
+
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -50,7 +66,7 @@ class Skill:
 
     name: str
     level: int | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    extra: Mapping[str, Any] = field(default_factory=_no_extra, compare=False)
 
     @property
     def key(self) -> str:
@@ -76,7 +92,7 @@ class Contribution:
     date: str | None = None
     tags: tuple[str, ...] = ()
     text: str = ""
-    extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    extra: Mapping[str, Any] = field(default_factory=_no_extra, compare=False)
 
     @property
     def key(self) -> tuple[str, ...]:
@@ -121,7 +137,7 @@ class Profile:
     available: bool = True
     max_questions_per_week: int | None = None
     """At most this many suggestions a week (fair load); None: no limit."""
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    extra: Mapping[str, Any] = field(default_factory=_no_extra)
 
     def to_dict(self) -> dict[str, Any]:
         """The profile in the documented exchange format; absent fields are left out."""
@@ -238,14 +254,15 @@ def parse_skill(value: object) -> Skill:
     """A skill from `"name"`, `"name:5"` or `{"name": …, "level": …}`."""
     if isinstance(value, str):
         name, level = split_level(value)
-        return Skill(_text(name, "skill name"), level)
+        return Skill(_shared(_text(name, "skill name")), level)
     if isinstance(value, Mapping):
         raw_name = value.get("name")
         if not isinstance(raw_name, str):
             raise RecordError("a skill needs a text 'name'")
         raw_level = value.get("level")
-        extra = {k: v for k, v in value.items() if k not in ("name", "level")}
-        return Skill(_text(raw_name, "skill name"), None if raw_level is None else _level(raw_level), extra)
+        extra = {k: v for k, v in value.items() if k not in ("name", "level")} or NOTHING_EXTRA
+        return Skill(_shared(_text(raw_name, "skill name")), None if raw_level is None else _level(raw_level),
+                     extra)
     raise RecordError(f"a skill must be text or an object, not {_type_name(value)}")
 
 
@@ -276,18 +293,20 @@ def parse_contribution(value: object) -> Contribution:
         raw = value.get(name)
         if raw is not None:
             fields[name] = _text(raw, f"contribution {name}", allow_empty=True)
+    if "kind" in fields:
+        fields["kind"] = _shared(fields["kind"])
     url = value.get("url")
     if url is not None:
         fields["url"] = _text(url, "contribution url", allow_empty=True) or None
     raw_date = value.get("date")
     if raw_date is not None and raw_date != "":
-        fields["date"] = parse_date(raw_date)
+        fields["date"] = sys.intern(parse_date(raw_date))
     tags = value.get("tags")
     if tags is not None:
-        fields["tags"] = tuple(_string_list(tags, "contribution tags"))
+        fields["tags"] = tuple(map(_shared, _string_list(tags, "contribution tags")))
     if not fields.get("title") and not fields.get("text"):
         raise RecordError("a contribution needs a 'title' or a 'text'")
-    extra = {k: v for k, v in value.items() if k not in CONTRIBUTION_FIELDS}
+    extra = {k: v for k, v in value.items() if k not in CONTRIBUTION_FIELDS} or NOTHING_EXTRA
     return Contribution(**fields, extra=extra)
 
 
@@ -327,13 +346,14 @@ def profile_from_record(record: object) -> tuple[Profile, frozenset[str]]:
     for key in SCALAR_FIELDS:
         raw = record.get(key)
         if raw is not None:
-            fields[key] = _text(raw, key, allow_empty=True) or None
+            value = _text(raw, key, allow_empty=True)
+            fields[key] = (value if key == "email" else _shared(value)) if value else None
     if fields.get("email") is not None and "@" not in fields["email"]:
         raise RecordError("'email' is not an email address (it has no @)")
     for key in LIST_FIELDS:
         raw = record.get(key)
         if raw is not None:
-            fields[key] = tuple(_string_list(raw, key))
+            fields[key] = tuple(map(_shared, _string_list(raw, key)))
     raw_skills = record.get("skills")
     if raw_skills is not None:
         fields["skills"] = merge_skills((), (parse_skill(s) for s in _list(raw_skills, "skills")))
@@ -360,7 +380,7 @@ def profile_from_record(record: object) -> tuple[Profile, frozenset[str]]:
         fields["id"] = person_id
     else:
         fields["id"] = derive_id(name=name, email=fields.get("email"))
-    fields["extra"] = {k: v for k, v in record.items() if k not in KNOWN_FIELDS}
+    fields["extra"] = {k: v for k, v in record.items() if k not in KNOWN_FIELDS} or NOTHING_EXTRA
     return Profile(**fields), present
 
 
