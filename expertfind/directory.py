@@ -25,7 +25,7 @@ from .models import (
 from .progress import Progress, counted
 from .search import Answer, Ranker, RankingSettings, load_synonyms
 from .search.index import IndexSettings, SearchIndex, build_index
-from .search.stored import load_index, save_index, settings_key
+from .search.stored import load_index, settings_key, write_index
 from .store import Changes, Plan, ProfileStore
 
 if TYPE_CHECKING:
@@ -290,14 +290,18 @@ class Directory:
 
     def _index(self, people: list[Profile], settings: IndexSettings, index_file: Path | None,
                generation: str | None) -> SearchIndex:
-        """Build the index of `people`, and store it as that of `generation` when both are given."""
-        index = build_index(people, settings, progress=self.progress)
+        """The index of `people`: stored as that of `generation` when both are given (built in
+        blocks, so a big directory's postings are never all in memory) and read back from the
+        file, else built in memory."""
         if index_file is not None and generation is not None:
+            key = settings_key(settings)
             with contextlib.suppress(OSError):  # the index is a cache: ask rebuilds it when missing
-                self._tell("Saving", 0, 1)
-                save_index(index_file, index, generation=generation, settings=settings_key(settings))
-                self._tell("Saving", 1, 1)
-        return index
+                write_index(index_file, people, settings, generation=generation, settings=key,
+                            progress=self.progress)
+                stored = load_index(index_file, generation=generation, settings=key)
+                if stored is not None:
+                    return stored
+        return build_index(people, settings, progress=self.progress)
 
     def _tell(self, what: str, done: int, total: int) -> None:
         if self.progress is not None:

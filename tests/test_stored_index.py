@@ -122,3 +122,24 @@ def test_the_stored_vocabulary_finds_what_the_built_one_finds(tmp_path: Path) ->
     assert any(stored.starting_with("kennis")) and any(stored.ending_with("management"))
     for length in range(0, 30):
         assert list(stored.alphabetic_of_length(length)) == list(built.alphabetic_of_length(length))
+
+
+@pytest.mark.parametrize("block_postings", [1, 97, 2_000, 10**9])
+def test_an_index_built_in_blocks_is_byte_for_byte_the_index_built_whole(
+    tmp_path: Path, block_postings: int
+) -> None:
+    """A big directory is indexed in blocks spilled to disk and merged; the file must be the
+    one a build in memory writes (blocks of 1 posting, of a few people, of many, and one)."""
+    from expertfind.formats import read_records
+    from expertfind.models import profile_from_record
+    from expertfind.search.index import build_index
+    from expertfind.search.stored import save_index, write_index
+
+    records, _ = read_records(BILINGUAL / "profiles.json")
+    people = [profile_from_record(record.data)[0] for record in records]
+    whole, blocks = tmp_path / "whole.index", tmp_path / "blocks.index"
+    save_index(whole, build_index(people), generation="g", settings="s")
+    write_index(blocks, people, IndexSettings(), generation="g", settings="s",
+                block_postings=block_postings)
+    assert blocks.read_bytes() == whole.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blocks.index", "whole.index"]  # no blocks left

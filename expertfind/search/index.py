@@ -11,7 +11,7 @@ import math
 from array import array
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
@@ -220,24 +220,81 @@ def build_index(
     people: Sequence[Profile], settings: IndexSettings | None = None, *, progress: Progress | None = None
 ) -> SearchIndex:
     """Index every skill, contribution and role of `people`."""
-    settings = settings or IndexSettings()
-    today = settings.as_of or newest_evidence(people) or date.today()
-    index = SearchIndex(
-        people=list(people),
-        ids=[p.id for p in people],
-        tie_order=tie_order(people),
-        activity=[len(p.contributions) for p in people],
-    )
-    item_source = bytearray()
-    item_ref = array("I")
-    item_person = array("I")
-    item_weight = array("d")
-    field_lengths = {name: array("I") for name in FIELDS}
-    postings: dict[str, Postings] = {}
-    totals: Counter[str] = Counter()
-    counts: Counter[str] = Counter()
+    builder = IndexBuilder(people, settings)
+    for number, profile in enumerate(counted(builder.people, "Indexing", len(builder.people), progress)):
+        builder.add_person(number, profile)
+    index = builder.index()
+    index.postings = builder.take_postings()
+    index.by_stem = stem_table(sorted(index.postings))
+    return index
 
-    def add(person: int, source: str, ref: int, weight: float, fields: dict[str, str]) -> None:
+
+def stem_table(terms: Iterable[str]) -> StemTable:
+    """The English and Dutch stems of `terms` (sorted), each with the terms that have it."""
+    by_stem = StemTable()
+    for term in terms:
+        english, dutch = stems(term)
+        by_stem.add("en:" + english, term)
+        by_stem.add("nl:" + dutch, term)
+    stems.cache_clear()  # the vocabulary's stems are in the table now
+    return by_stem
+
+
+class IndexBuilder:
+    """Evidence items and postings, a person at a time. `build_index` keeps all postings;
+    `search.stored.write_index` takes them now and then to spill them to disk."""
+
+    def __init__(self, people: Sequence[Profile], settings: IndexSettings | None = None) -> None:
+        self.people = people
+        self.settings = settings or IndexSettings()
+        self.today = self.settings.as_of or newest_evidence(people) or date.today()
+        self.item_source = bytearray()
+        self.item_ref = array("I")
+        self.item_person = array("I")
+        self.item_weight = array("d")
+        self.field_lengths = {name: array("I") for name in FIELDS}
+        self.postings: dict[str, Postings] = {}
+        self.posting_count = 0
+        """Postings added since they were last taken."""
+        self._totals: Counter[str] = Counter()
+        self._counts: Counter[str] = Counter()
+
+    def add_person(self, number: int, profile: Profile) -> None:
+        settings = self.settings
+        for ref, skill in enumerate(profile.skills):
+            level = settings.skill_weight * settings.level_weights[skill.level or 0]
+            self._add(number, SKILL, ref, level, {"skill": skill.name})
+        for ref, contribution in enumerate(profile.contributions):
+            decay = recency(contribution.date, self.today, settings.half_life_years)
+            self._add(number, CONTRIBUTION, ref, decay, {
+                "tags": " ".join(contribution.tags),
+                "title": contribution.title,
+                "text": contribution.text,
+            })
+        role = " ".join(part for part in (profile.title, profile.team) if part)
+        self._add(number, ROLE, 0, settings.role_weight, {"role": role})
+
+    def take_postings(self) -> dict[str, Postings]:
+        """The postings added since the last call (each term's items in ascending order)."""
+        postings, self.postings, self.posting_count = self.postings, {}, 0
+        return postings
+
+    def index(self) -> SearchIndex:
+        """Everything but the postings and stems: the people and the evidence items."""
+        people = self.people
+        return SearchIndex(
+            people=people if isinstance(people, list) else list(people),
+            ids=[p.id for p in people],
+            tie_order=tie_order(people),
+            activity=[len(p.contributions) for p in people],
+            items=EvidenceItems(self.item_source, self.item_ref),
+            item_person=self.item_person,
+            item_weight=self.item_weight,
+            field_lengths=self.field_lengths,
+            average_length={name: self._totals[name] / self._counts[name] for name in self._counts},
+        )
+
+    def _add(self, person: int, source: str, ref: int, weight: float, fields: dict[str, str]) -> None:
         bags: list[tuple[int, Counter[str]]] = []
         lengths = [0] * WIDTH
         for name, text in fields.items():
@@ -248,11 +305,12 @@ def build_index(
                 lengths[column] = len(found)
         if not bags:
             return
-        item_id = len(item_ref)
-        item_source.append(SOURCE_CODE[source])
-        item_ref.append(ref)
-        item_person.append(person)
-        item_weight.append(weight)
+        item_id = len(self.item_ref)
+        self.item_source.append(SOURCE_CODE[source])
+        self.item_ref.append(ref)
+        self.item_person.append(person)
+        self.item_weight.append(weight)
+        field_lengths, totals, counts = self.field_lengths, self._totals, self._counts
         for name, column in FIELD_NUMBER.items():
             length = lengths[column]
             field_lengths[name].append(length)
@@ -270,6 +328,7 @@ def build_index(
                 if row is None:
                     row = shared[term] = [0] * WIDTH
                 row[other_column] = tf if tf <= MAX_TF else MAX_TF
+        postings = self.postings
         plain = _ROWS[column]
         for term, tf in biggest.items():
             row = shared.pop(term, None) if shared else None
@@ -287,36 +346,7 @@ def build_index(
                 entry = postings[term] = Postings(array("I"), array("H"))
             entry.items.append(item_id)
             entry.counts.extend(row)
-
-    people_counted = counted(index.people, "Indexing", len(index.people), progress)
-    for person_number, profile in enumerate(people_counted):
-        for ref, skill in enumerate(profile.skills):
-            level = settings.skill_weight * settings.level_weights[skill.level or 0]
-            add(person_number, SKILL, ref, level, {"skill": skill.name})
-        for ref, contribution in enumerate(profile.contributions):
-            decay = recency(contribution.date, today, settings.half_life_years)
-            add(person_number, CONTRIBUTION, ref, decay, {
-                "tags": " ".join(contribution.tags),
-                "title": contribution.title,
-                "text": contribution.text,
-            })
-        role = " ".join(part for part in (profile.title, profile.team) if part)
-        add(person_number, ROLE, 0, settings.role_weight, {"role": role})
-
-    index.items = EvidenceItems(item_source, item_ref)
-    index.item_person = item_person
-    index.item_weight = item_weight
-    index.field_lengths = field_lengths
-    index.postings = postings
-    index.average_length = {name: totals[name] / counts[name] for name in counts}
-    by_stem = StemTable()
-    for term in sorted(index.postings):
-        english, dutch = stems(term)
-        by_stem.add("en:" + english, term)
-        by_stem.add("nl:" + dutch, term)
-    index.by_stem = by_stem
-    stems.cache_clear()  # the vocabulary's stems are in by_stem now
-    return index
+        self.posting_count += len(biggest) + len(shared)
 
 
 def tie_order(people: Sequence[Profile]) -> list[int]:

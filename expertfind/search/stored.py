@@ -13,19 +13,35 @@ the caller rebuilds.
 
 from __future__ import annotations
 
+import contextlib
+import heapq
 import marshal
 import mmap
 import struct
 import sys
+import tempfile
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import accumulate, islice, repeat
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import Any, BinaryIO, Literal, Protocol
 
 from ..files import replacing
 from ..models import Contribution, Profile, Skill
-from .index import FIELDS, EvidenceItems, Postings, SearchIndex, Vocabulary, with_prefix
+from ..progress import Progress, counted
+from .index import (
+    FIELDS,
+    WIDTH,
+    EvidenceItems,
+    IndexBuilder,
+    IndexSettings,
+    Postings,
+    SearchIndex,
+    Vocabulary,
+    stem_table,
+    with_prefix,
+)
 
 MAGIC = b"EXPERTFIND-INDEX\x07"
 FORMAT = (7, sys.version_info[0], sys.version_info[1], marshal.version, sys.byteorder)
@@ -77,16 +93,64 @@ class _Sections:
         self._pending.clear()
 
 
+BLOCK_POSTINGS = 4_000_000
+"""A directory with more postings than this is indexed in blocks spilled to disk and merged:
+the postings of a whole organisation are never all in memory at once (4M is ~10,000 people)."""
+
+
 def save_index(path: Path, index: SearchIndex, *, generation: str, settings: str) -> None:
     """Write `index` for the directory of `generation`, atomically and readable by its owner only.
 
     Layout: MAGIC; the sections (arrays of numbers, strings and packed postings, which
     `load_index` maps into memory without copying and reads only where a question looks); the
     header (marshal: the small things and the table of sections); the header's length."""
+    _save(path, index, _PostingsInMemory(index), generation=generation, settings=settings)
+
+
+def write_index(
+    path: Path,
+    people: Sequence[Profile],
+    index_settings: IndexSettings,
+    *,
+    generation: str,
+    settings: str,
+    progress: Progress | None = None,
+    block_postings: int = BLOCK_POSTINGS,
+) -> None:
+    """Index `people` and store the index exactly as `save_index(path, build_index(people))`
+    would, holding about `block_postings` postings in memory at most: the postings built so
+    far go to a block file now and then (in a private temporary folder next to `path`), and
+    the blocks are merged into the index at the end."""
+    builder = IndexBuilder(people, index_settings)
+    with tempfile.TemporaryDirectory(dir=path.parent, prefix=".expertfind-index-") as folder:
+        blocks: list[_Block] = []
+        for number, profile in enumerate(counted(people, "Indexing", len(people), progress)):
+            builder.add_person(number, profile)
+            if builder.posting_count >= block_postings:
+                blocks.append(_Block.spill(Path(folder) / str(len(blocks)), builder))
+        index = builder.index()
+        source: _PostingSource
+        if not blocks:
+            index.postings = builder.take_postings()
+            index.by_stem = stem_table(sorted(index.postings))
+            source = _PostingsInMemory(index)
+        else:
+            blocks.append(_Block.spill(Path(folder) / str(len(blocks)), builder))
+            source = _MergedBlocks(blocks)
+            index.by_stem = stem_table(source.terms)
+        if progress is not None:
+            progress("Saving", 0, 1)
+        _save(path, index, source, generation=generation, settings=settings)
+        if progress is not None:
+            progress("Saving", 1, 1)
+
+
+def _save(path: Path, index: SearchIndex, postings: _PostingSource, *, generation: str,
+          settings: str) -> None:
     with replacing(path) as handle:
         handle.write(MAGIC)
         sections = _Sections(handle)
-        header = _write_sections(sections, index)
+        header = _write_sections(sections, index, postings)
         sections.flush()
         header.update(format=FORMAT, generation=generation, settings=settings,
                       sections=sections.table)
@@ -94,19 +158,108 @@ def save_index(path: Path, index: SearchIndex, *, generation: str, settings: str
         handle.write(packed + _LENGTH.pack(len(packed)))
 
 
-def _write_sections(sections: _Sections, index: SearchIndex) -> dict[str, Any]:
-    terms = sorted(index.postings)
+class _PostingSource(Protocol):
+    """The postings of an index as its file holds them: the terms sorted, how many items and
+    people hold each, and each term's packed postings (items, then counts) in that order."""
+
+    terms: list[str]
+    frequencies: array[int]
+    people: array[int]
+
+    def packed(self) -> Iterator[bytes | array[int]]: ...
+
+
+class _PostingsInMemory:
+    def __init__(self, index: SearchIndex) -> None:
+        self._postings = index.postings
+        self.terms = sorted(index.postings)
+        self.frequencies = array("I", (len(index.postings[term].items) for term in self.terms))
+        self.people = array("I", map(index.person_frequency, self.terms))
+
+    def packed(self) -> Iterator[bytes | array[int]]:
+        for term in self.terms:
+            yield from self._postings[term]
+
+
+class _Block:
+    """Postings spilled to disk: the terms (sorted) with their item and person counts stay in
+    memory; the packed postings go to a file that the merge reads once, front to back."""
+
+    def __init__(self, path: Path, terms: list[str], frequencies: array[int], people: array[int]) -> None:
+        self.path, self.terms, self.frequencies, self.people = path, terms, frequencies, people
+
+    @classmethod
+    def spill(cls, path: Path, builder: IndexBuilder) -> _Block:
+        postings = builder.take_postings()
+        terms = sorted(postings)
+        item_person = builder.item_person
+        frequencies = array("I", (len(postings[term].items) for term in terms))
+        people = array("I", (len(set(map(item_person.__getitem__, postings[term].items))) for term in terms))
+        with path.open("wb") as handle:
+            for term in terms:
+                items, counts = postings.pop(term)
+                handle.write(items)
+                handle.write(counts)
+        return cls(path, terms, frequencies, people)
+
+
+class _MergedBlocks:
+    """The postings of blocks as one index holds them. Blocks follow each other in item order
+    and a person's evidence is all in one block, so a term's postings are its blocks'
+    postings one after another, and its people their sum."""
+
+    def __init__(self, blocks: list[_Block]) -> None:
+        self._blocks = blocks
+        self.terms: list[str] = []
+        self.frequencies = array("I")
+        self.people = array("I")
+        self._holders = array("I")
+        """The blocks that hold each term, term after term (how many for each: `_holding`)."""
+        self._holding = array("I")
+        streams = [zip(block.terms, repeat(number), block.frequencies, block.people)
+                   for number, block in enumerate(blocks)]  # a term's blocks come in block order
+        last: str | None = None
+        for term, number, frequency, people in heapq.merge(*streams):
+            if term != last:
+                self.terms.append(term)
+                self.frequencies.append(frequency)
+                self.people.append(people)
+                self._holding.append(1)
+                last = term
+            else:
+                self.frequencies[-1] += frequency
+                self.people[-1] += people
+                self._holding[-1] += 1
+            self._holders.append(number)
+        for block in blocks:
+            block.terms = []  # the merged list holds them
+
+    def packed(self) -> Iterator[bytes | array[int]]:
+        blocks = self._blocks
+        with contextlib.ExitStack() as stack:
+            files = [stack.enter_context(block.path.open("rb")) for block in blocks]
+            taken = [0] * len(blocks)
+            holders = iter(self._holders)
+            for holding in self._holding:
+                items, counts = [], []
+                for number in islice(holders, holding):
+                    frequency = blocks[number].frequencies[taken[number]]
+                    taken[number] += 1
+                    items.append(files[number].read(frequency * 4))
+                    counts.append(files[number].read(frequency * 2 * WIDTH))
+                yield b"".join(items)
+                yield b"".join(counts)
+
+
+def _write_sections(sections: _Sections, index: SearchIndex, postings: _PostingSource) -> dict[str, Any]:
+    terms = postings.terms
     sections.add_strings("terms", terms)
-    offsets, frequencies = array("Q", [0]), array("I")
-    for term in terms:
-        found = index.postings[term]
-        frequencies.append(len(found.items))
-        offsets.append(offsets[-1] + len(found.items) * found.items.itemsize
-                       + len(found.counts) * found.counts.itemsize)
-    sections.add("term_offsets", offsets)
-    sections.add("term_frequencies", frequencies)
-    sections.add("term_people", array("I", map(index.person_frequency, terms)))
-    sections.add_all("postings", (part for term in terms for part in index.postings[term]))
+    posting_size = 4 + 2 * WIDTH  # an item number (I) and its counts per field (H)
+    sections.add("term_offsets", array("Q", accumulate((f * posting_size for f in postings.frequencies),
+                                                       initial=0)))
+    sections.add("term_frequencies", postings.frequencies)
+    sections.add("term_people", postings.people)
+    sections.add_all("postings", postings.packed())
     endings = [term[::-1] for term in terms]
     sections.add("terms_by_ending", array("I", sorted(range(len(terms)), key=endings.__getitem__)))
     del endings
