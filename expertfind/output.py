@@ -37,11 +37,11 @@ def clean(text: str) -> str:
 
 
 def data_console() -> Console:
-    return Console(highlight=False, soft_wrap=False)
+    return Console(highlight=False, soft_wrap=False, emoji=False)  # ":smile:" in a name stays text
 
 
 def message_console() -> Console:
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, emoji=False)
 
 
 def say(message: str, *, style: str | None = None) -> None:
@@ -240,7 +240,8 @@ def render_preview(report: ImportReport) -> None:
     console = data_console()
     for source in report.sources:
         if source.preset and source.mapping:
-            table = Table(title=f"{clean(source.path.name)}: preset {source.preset}", title_justify="left")
+            table = Table(title=Text(f"{clean(source.path.name)}: preset {source.preset}"),
+                          title_justify="left")  # a file name is text, never markup
             table.add_column("field")
             table.add_column("read from")
             for target, columns in source.mapping.items():

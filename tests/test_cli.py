@@ -234,9 +234,9 @@ def test_db_option_and_environment(cli: Invoke, tmp_path: Path, directory_file: 
 
 
 def test_terminal_output_prints_markup_and_escapes_literally(cli: Invoke) -> None:
-    assert cli("add", "--name", "[bold red]x", "--title", "[link=http://evil]y").exit_code == 0
+    assert cli("add", "--name", "[bold red]x", "--title", "[link=http://evil]y :smile:").exit_code == 0
     result = cli("list")
-    assert "[bold red]x" in result.stdout and "[link=http://evil]y" in result.stdout
+    assert "[bold red]x" in result.stdout and "[link=http://evil]y :smile:" in result.stdout
     assert "\x1b" not in result.stdout
     rejected = cli("add", "--name", "x\x1b[31mred")
     assert rejected.exit_code == 1 and "control characters" in rejected.stderr
