@@ -4,6 +4,9 @@ when it does not match the directory, and no trace of removed people."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -143,3 +146,18 @@ def test_an_index_built_in_blocks_is_byte_for_byte_the_index_built_whole(
                 block_postings=block_postings)
     assert blocks.read_bytes() == whole.read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["blocks.index", "whole.index"]  # no blocks left
+
+
+@pytest.mark.skipif(os.name != "posix", reason="abandoned blocks are recognised by POSIX process ids")
+def test_blocks_left_by_a_killed_build_are_removed_and_a_running_builds_kept(tmp_path: Path) -> None:
+    from expertfind.search.stored import BLOCKS_PREFIX, write_index
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # its process id now names no running process
+    abandoned = tmp_path / f"{BLOCKS_PREFIX}{gone.pid}-x1"
+    running = tmp_path / f"{BLOCKS_PREFIX}{os.getpid()}-x2"
+    for folder in (abandoned, running):
+        folder.mkdir()
+        (folder / "0").write_bytes(b"postings with words from profiles")
+    write_index(tmp_path / "d.json.index", [], IndexSettings(), generation="g", settings="s")
+    assert not abandoned.exists() and (running / "0").exists()

@@ -17,6 +17,8 @@ import contextlib
 import heapq
 import marshal
 import mmap
+import os
+import shutil
 import struct
 import sys
 import tempfile
@@ -93,6 +95,7 @@ class _Sections:
         self._pending.clear()
 
 
+BLOCKS_PREFIX = ".expertfind-index-blocks-"
 BLOCK_POSTINGS = 4_000_000
 """A directory with more postings than this is indexed in blocks spilled to disk and merged:
 the postings of a whole organisation are never all in memory at once (4M is ~10,000 people)."""
@@ -122,7 +125,8 @@ def write_index(
     far go to a block file now and then (in a private temporary folder next to `path`), and
     the blocks are merged into the index at the end."""
     builder = IndexBuilder(people, index_settings)
-    with tempfile.TemporaryDirectory(dir=path.parent, prefix=".expertfind-index-") as folder:
+    _remove_abandoned_blocks(path.parent)
+    with tempfile.TemporaryDirectory(dir=path.parent, prefix=f"{BLOCKS_PREFIX}{os.getpid()}-") as folder:
         blocks: list[_Block] = []
         for number, profile in enumerate(counted(people, "Indexing", len(people), progress)):
             builder.add_person(number, profile)
@@ -143,6 +147,27 @@ def write_index(
         _save(path, index, source, generation=generation, settings=settings)
         if progress is not None:
             progress("Saving", 1, 1)
+
+
+def _remove_abandoned_blocks(folder: Path) -> None:
+    """Block folders left by an index build that was killed (their process is gone): they
+    hold words from people's profiles, so they do not stay."""
+    if os.name != "posix":  # telling whether a process runs is a POSIX signal 0
+        return
+    for leftover in folder.glob(BLOCKS_PREFIX + "*"):
+        owner = leftover.name[len(BLOCKS_PREFIX):].partition("-")[0]
+        if owner.isdigit() and not _running(int(owner)):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # someone else's process, or a system that cannot tell: leave it be
+        return True
+    return True
 
 
 def _save(path: Path, index: SearchIndex, postings: _PostingSource, *, generation: str,
