@@ -11,9 +11,11 @@ import contextlib
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -256,21 +258,28 @@ def read_table(
     """Header and rows of CSV text, after what spreadsheets and HR systems put above the header:
     Excel's `sep=;`, a `version:` line, or a `Notes:` paragraph; with `header_rows=2` the row
     after the header (labels under the keys) is skipped."""
-    lines = text.splitlines(keepends=True)
-    skipped = 0
+    lines = split_lines(text, keepends=True)  # only the lines above the header are looked at
+    line = next(lines, None)
+    skipped = offset = 0
+
+    def skip() -> str | None:
+        nonlocal skipped, offset
+        skipped, offset = skipped + 1, offset + len(line or "")
+        return next(lines, None)
+
     prefixes = tuple(p.casefold() for p in ("sep=", *preamble))
-    while skipped < len(lines) and lines[skipped].strip().casefold().startswith(prefixes):
-        skipped += 1
-    if skipped < len(lines) and lines[skipped].strip().casefold() == "notes:":
-        while skipped < len(lines) and lines[skipped].strip():
-            skipped += 1
-        while skipped < len(lines) and not lines[skipped].strip():
-            skipped += 1
-    body = "".join(lines[skipped:])
-    if not body.strip():
+    while line is not None and line.strip().casefold().startswith(prefixes):
+        line = skip()
+    if line is not None and line.strip().casefold() == "notes:":
+        while line is not None and line.strip():
+            line = skip()
+        while line is not None and not line.strip():
+            line = skip()
+    body = text[offset:]  # the text itself when nothing is skipped: a big file is not copied
+    if not body or body.isspace():
         raise InputError(f"{path} is empty")
     delimiter = sniff_delimiter(body)
-    reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter)
+    reader = csv.reader(_universal_lines(body), delimiter=delimiter)
     rows: list[tuple[int, list[str]]] = []
     try:
         header = next(reader)
@@ -309,12 +318,34 @@ def _csv_records(
 
 def sniff_delimiter(text: str) -> str:
     """`,`, `;` or tab, as the header and first rows use it."""
-    sample = "\n".join(text.splitlines()[:20])
+    sample = "\n".join(islice(split_lines(text), 20))
     try:
         return csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
     except csv.Error:
-        header = text.splitlines()[0] if text else ""
+        header = next(split_lines(text), "")
         return max((",", ";", "\t"), key=header.count)
+
+
+_LINE_BREAK = re.compile("\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+"""Where `str.splitlines` breaks a text."""
+_NEWLINE = re.compile("\r\n|\r|\n")
+"""Where a file opened with `newline=""` (as the csv module wants) breaks it."""
+
+
+def split_lines(text: str, *, keepends: bool = False, breaks: re.Pattern[str] = _LINE_BREAK) -> Iterator[str]:
+    """`text.splitlines(keepends)`, a line at a time: a big text is not copied into a list."""
+    start = 0
+    for found in breaks.finditer(text):
+        yield text[start : found.end() if keepends else found.start()]
+        start = found.end()
+    if start < len(text):
+        yield text[start:]
+
+
+def _universal_lines(text: str) -> Iterator[str]:
+    """The lines of `io.StringIO(text, newline="")`, without its copy of the text (4 bytes a
+    character)."""
+    return split_lines(text, keepends=True, breaks=_NEWLINE)
 
 
 def _field_for(column: str, mapping: Mapping[str, str]) -> str:

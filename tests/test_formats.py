@@ -134,6 +134,22 @@ def test_json_lines_read_a_line_at_a_time_as_if_read_whole(
     assert outcome(lambda: list(stream_json_lines(path))) == whole
 
 
+line_breaking_text = st.lists(
+    st.sampled_from(list("ab ;,\"") + ["\r", "\n", "\r\n", "\v", "\f", "\x1c", "\x85", "\u2028"]),
+    max_size=30,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=line_breaking_text)
+def test_lines_are_split_a_line_at_a_time_exactly_as_python_splits_them(text: str) -> None:
+    from expertfind.formats import _universal_lines, split_lines
+
+    assert list(split_lines(text)) == text.splitlines()
+    assert list(split_lines(text, keepends=True)) == text.splitlines(keepends=True)
+    assert list(_universal_lines(text)) == list(io.StringIO(text, newline=""))
+
+
 def test_json_lines_are_read_as_they_are_taken(tmp_path: Path) -> None:
     path = write(tmp_path / "p.jsonl", '{"name": "A"}\n{"name": "B"}\nnot json\n' + "x" * 100_000)
     stream = stream_json_lines(path)
