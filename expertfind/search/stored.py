@@ -126,12 +126,19 @@ def write_index(
     the blocks are merged into the index at the end."""
     builder = IndexBuilder(people, index_settings)
     _remove_abandoned_blocks(path.parent)
-    with tempfile.TemporaryDirectory(dir=path.parent, prefix=f"{BLOCKS_PREFIX}{os.getpid()}-") as folder:
+    with contextlib.ExitStack() as stack:
         blocks: list[_Block] = []
+        folder: list[Path] = []
+
+        def spill() -> None:
+            if not folder:  # made for the first block: a small directory needs none
+                folder.append(stack.enter_context(_blocks_folder(path.parent)))
+            blocks.append(_Block.spill(folder[0] / str(len(blocks)), builder))
+
         for number, profile in enumerate(counted(people, "Indexing", len(people), progress)):
             builder.add_person(number, profile)
             if builder.posting_count >= block_postings:
-                blocks.append(_Block.spill(Path(folder) / str(len(blocks)), builder))
+                spill()
         index = builder.index()
         source: _PostingSource
         if not blocks:
@@ -139,7 +146,7 @@ def write_index(
             index.by_stem = stem_table(sorted(index.postings))
             source = _PostingsInMemory(index)
         else:
-            blocks.append(_Block.spill(Path(folder) / str(len(blocks)), builder))
+            spill()
             source = _MergedBlocks(blocks)
             index.by_stem = stem_table(source.terms)
         if progress is not None:
@@ -147,6 +154,14 @@ def write_index(
         _save(path, index, source, generation=generation, settings=settings)
         if progress is not None:
             progress("Saving", 1, 1)
+
+
+@contextlib.contextmanager
+def _blocks_folder(parent: Path) -> Iterator[Path]:
+    """A private folder for index blocks, named after this process so that one left by a killed
+    build can be told from one in use; removed with everything in it at the end."""
+    with tempfile.TemporaryDirectory(dir=parent, prefix=f"{BLOCKS_PREFIX}{os.getpid()}-") as folder:
+        yield Path(folder)
 
 
 def _remove_abandoned_blocks(folder: Path) -> None:
