@@ -113,7 +113,9 @@ class AtomicJSONStorage(Storage):
         if not raw.strip():
             return None
         try:
-            data = json.loads(raw)
+            text = raw.decode(json.detect_encoding(raw), "surrogatepass")  # as json.loads(raw) would,
+            del raw  # but without the bytes, the text and the documents in memory at once
+            data = json.loads(text)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise CorruptStoreError(
                 f"the directory file {self.path} is not valid JSON ({exc})",
@@ -234,10 +236,12 @@ class TinyDBStore:
                 table = db.table(PEOPLE_TABLE)
                 documents = sorted(table.all(), key=lambda doc: doc.doc_id)
                 before = [_profile(doc, self.path) for doc in documents]
+                doc_ids = {doc["id"]: doc.doc_id for doc in documents}
+                del documents  # TinyDB's copies: the profiles and the table are enough from here
                 changes = plan(before)
                 if not changes.upserts and not changes.removals:
                     return changes
-                _apply(table, {doc["id"]: doc.doc_id for doc in documents}, changes)
+                _apply(table, doc_ids, changes)
                 meta = db.table(META_TABLE)
                 meta.truncate()
                 meta.insert({"generation": generation})
@@ -256,7 +260,7 @@ class TinyDBStore:
                 after = _after(before, changes)
                 # TinyDB's copy of the whole directory is not needed for what follows (building
                 # the search index): let it go first, so the two are never in memory together.
-                del db, storage, table, documents, meta, before
+                del db, storage, table, meta, before
                 on_written(self._stamp(generation), after)
             return changes
 
