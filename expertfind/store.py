@@ -27,6 +27,7 @@ from tinydb.table import Document
 
 from .errors import CorruptStoreError, LockTimeoutError, StoreError
 from .files import atomic_copy, replacing
+from .jsontables import load_tables
 from .models import Profile, RecordError, profile_from_record
 
 ENV_VAR = "EXPERTFIND_DB"
@@ -96,6 +97,15 @@ def default_path() -> Path:
     return user_data_path("expertfind") / "directory.json"
 
 
+def _blank(path: Path) -> bool:
+    """An empty file, or one of whitespace only (what TinyDB reads as no database yet)."""
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            if chunk.strip():
+                return False
+    return True
+
+
 class AtomicJSONStorage(Storage):
     """TinyDB storage that never leaves half a file, never creates a file on read,
     and refuses to read a file that is not a TinyDB document."""
@@ -105,17 +115,13 @@ class AtomicJSONStorage(Storage):
 
     def read(self) -> dict[str, dict[str, Any]] | None:
         try:
-            raw = self.path.read_bytes()
+            if _blank(self.path):
+                return None
+            data = load_tables(self.path)  # json.loads, a document at a time
         except FileNotFoundError:
             return None
         except OSError as exc:
             raise StoreError(f"cannot read the directory file {self.path}: {exc.strerror}") from None
-        if not raw.strip():
-            return None
-        try:
-            text = raw.decode(json.detect_encoding(raw), "surrogatepass")  # as json.loads(raw) would,
-            del raw  # but without the bytes, the text and the documents in memory at once
-            data = json.loads(text)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise CorruptStoreError(
                 f"the directory file {self.path} is not valid JSON ({exc})",
