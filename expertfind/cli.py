@@ -481,7 +481,7 @@ def doctor(
         "--restore", help="Put the previous version (PATH.bak) back when the file is damaged.",
     )] = False,
     repair: Annotated[bool, typer.Option(
-        "--repair", help="Delete temporary files left by an interrupted write.",
+        "--repair", help="Delete temporary files left by an interrupted write or index build.",
     )] = False,
     json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
@@ -499,7 +499,7 @@ def doctor(
         output.say(f"Restored {path} from its backup; the damaged file is kept as {damaged}.")
     if repair:
         removed = checks.repair(path)
-        output.say(f"Deleted {len(removed)} temporary file(s) of interrupted writes.")
+        output.say(f"Deleted {len(removed)} temporary file(s) or folder(s) of interrupted writes.")
     findings = checks.examine(path)
     if json:
         output.print_json([{"check": f.check, "ok": f.ok, "message": f.message} for f in findings])

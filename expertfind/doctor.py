@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .errors import ExpertfindError, StoreError
 from .files import atomic_write_bytes
+from .search.stored import abandoned_blocks, remove_abandoned_blocks
 from .store import (
     TinyDBStore,
     backup_path,
@@ -47,6 +48,13 @@ def examine(path: Path) -> list[Finding]:
         ))
     else:
         findings.append(Finding("leftovers", True, "no temporary files of interrupted writes"))
+    blocks = abandoned_blocks(path.parent)
+    if blocks:
+        findings.append(Finding(
+            "index blocks", False,
+            f"{len(blocks)} folder(s) of an interrupted index build (words from profiles); "
+            "`expertfind doctor --repair` deletes them",
+        ))
     return findings
 
 
@@ -74,9 +82,10 @@ def _check_permissions(path: Path) -> Finding:
 
 
 def repair(path: Path) -> list[Path]:
-    """Delete the temporary files of interrupted writes; returns what was deleted."""
+    """Delete the temporary files of interrupted writes and the block folders of interrupted
+    index builds; returns what was deleted."""
     with write_lock(path):
-        return remove_leftover_temp_files(path)
+        return remove_leftover_temp_files(path) + remove_abandoned_blocks(path.parent)
 
 
 def restore(path: Path) -> Path:

@@ -141,6 +141,24 @@ def test_temporary_files_of_a_killed_writer_are_reported_and_cleaned(
     assert leftover_temp_files(directory_file) == []
 
 
+@pytest.mark.skipif(os.name != "posix", reason="abandoned blocks are recognised by POSIX process ids")
+def test_index_blocks_of_a_killed_build_are_reported_and_cleaned(cli: Invoke, directory_file: Path) -> None:
+    from expertfind.search.stored import BLOCKS_PREFIX
+
+    assert cli("add", "--name", "Eva Smit").exit_code == 0
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # its process id now names no running process
+    blocks = directory_file.parent / f"{BLOCKS_PREFIX}{gone.pid}-abc"
+    blocks.mkdir()
+    write(blocks / "0", "postings with words from profiles")
+    result = cli("doctor", "--json")
+    assert result.exit_code == 1
+    assert [f["check"] for f in json.loads(result.stdout) if not f["ok"]] == ["index blocks"]
+    result = cli("doctor", "--repair")
+    assert result.exit_code == 0, result.output
+    assert not blocks.exists()
+
+
 def test_doctor_flags_a_file_others_can_read(cli: Invoke, directory_file: Path) -> None:
     assert cli("add", "--name", "Eva Smit").exit_code == 0
     directory_file.chmod(0o644)

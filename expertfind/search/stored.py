@@ -125,7 +125,7 @@ def write_index(
     far go to a block file now and then (in a private temporary folder next to `path`), and
     the blocks are merged into the index at the end."""
     builder = IndexBuilder(people, index_settings)
-    _remove_abandoned_blocks(path.parent)
+    remove_abandoned_blocks(path.parent)
     with contextlib.ExitStack() as stack:
         blocks: list[_Block] = []
         folder: list[Path] = []
@@ -164,15 +164,26 @@ def _blocks_folder(parent: Path) -> Iterator[Path]:
         yield Path(folder)
 
 
-def _remove_abandoned_blocks(folder: Path) -> None:
-    """Block folders left by an index build that was killed (their process is gone): they
-    hold words from people's profiles, so they do not stay."""
-    if os.name != "posix":  # telling whether a process runs is a POSIX signal 0
-        return
-    for leftover in folder.glob(BLOCKS_PREFIX + "*"):
+def abandoned_blocks(folder: Path) -> list[Path]:
+    """Block folders in `folder` left by an index build that was killed (its process is gone).
+    Only POSIX can tell: elsewhere none are reported."""
+    if os.name != "posix" or not folder.is_dir():  # whether a process runs: POSIX signal 0
+        return []
+    found = []
+    for leftover in sorted(folder.glob(BLOCKS_PREFIX + "*")):
         owner = leftover.name[len(BLOCKS_PREFIX):].partition("-")[0]
         if owner.isdigit() and not _running(int(owner)):
-            shutil.rmtree(leftover, ignore_errors=True)
+            found.append(leftover)
+    return found
+
+
+def remove_abandoned_blocks(folder: Path) -> list[Path]:
+    """Delete the block folders of killed index builds: they hold words from people's
+    profiles, so they do not stay. Returns what was deleted."""
+    removed = abandoned_blocks(folder)
+    for leftover in removed:
+        shutil.rmtree(leftover, ignore_errors=True)
+    return removed
 
 
 def _running(pid: int) -> bool:
