@@ -107,10 +107,10 @@ def read_source(
         return Source(path, [Record(f"{path.name} (LinkedIn archive)", record)], LINKEDIN,
                       detected=preset is None, mapping={"files": ", ".join(used)},
                       dropped=list(NOT_STORED))
-    if preset == NO_PRESET or mapping:
-        if preset not in (None, NO_PRESET):
-            raise UsageError("use either --preset or --map, not both")
-    if preset in (None, NO_PRESET) and streams_as_json_lines(path, format, encoding):
+    plain = preset in (None, NO_PRESET)
+    if mapping and not plain:
+        raise UsageError("use either --preset or --map, not both")
+    if plain and streams_as_json_lines(path, format, encoding):
         return Source(path, stream_json_lines(path), expected=count_lines(path))  # no JSONL presets
     if preset == NO_PRESET or mapping:
         records, _ = read_records(path, format=format, mapping=mapping, encoding=encoding)

@@ -374,18 +374,28 @@ def test_the_installed_command_builds_only_the_command_asked_for_yet_knows_them_
     assert run("synonyms", "list").returncode == 0
 
 
-def test_json_answers_never_load_rich(example: Invoke, directory_file: Path) -> None:
-    """Scripts pay for what they use: `ask --json` starts without the terminal renderer."""
+def loaded_after(directory_file: Path, module: str, *args: str) -> tuple[str, bool]:
+    """stdout of `expertfind ARGS` in a fresh process, and whether it loaded `module`."""
     import subprocess
     import sys
 
     code = ("import sys; from expertfind.cli import main\n"
             "try:\n    main()\nexcept SystemExit:\n    pass\n"
-            "print('rich.console' in sys.modules, file=sys.stderr)")
+            f"print({module!r} in sys.modules, file=sys.stderr)")
     done = subprocess.run(
-        [sys.executable, "-c", code, "ask", "crowdfunding", "--json", "--no-log"],
-        capture_output=True, text=True, timeout=60,
-        env={"EXPERTFIND_DB": str(directory_file), "PATH": "/usr/bin:/bin"},
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60,
+        env={"EXPERTFIND_DB": str(directory_file), "PATH": "/usr/bin:/bin", "NO_COLOR": "1"},
     )
-    assert json.loads(done.stdout)["results"]
-    assert done.stderr.strip().splitlines()[-1] == "False"
+    return done.stdout, done.stderr.strip().splitlines()[-1] == "True"
+
+
+def test_json_answers_never_load_rich(example: Invoke, directory_file: Path) -> None:
+    """Scripts pay for what they use: `ask --json` starts without the terminal renderer."""
+    stdout, loaded = loaded_after(directory_file, "rich.console", "ask", "crowdfunding", "--json", "--no-log")
+    assert json.loads(stdout)["results"] and not loaded
+
+
+def test_answers_on_a_terminal_do_not_load_richs_emoji_table(example: Invoke, directory_file: Path) -> None:
+    """Data is never turned into emoji, so the table of emoji codes is not loaded on every `ask`."""
+    stdout, loaded = loaded_after(directory_file, "rich._emoji_codes", "ask", "crowdfunding", "--no-log")
+    assert "Who to ask about: crowdfunding" in stdout and not loaded
