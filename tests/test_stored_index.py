@@ -161,3 +161,18 @@ def test_blocks_left_by_a_killed_build_are_removed_and_a_running_builds_kept(tmp
         (folder / "0").write_bytes(b"postings with words from profiles")
     write_index(tmp_path / "d.json.index", [], IndexSettings(), generation="g", settings="s")
     assert not abandoned.exists() and (running / "0").exists()
+
+
+def test_each_person_s_evidence_items_are_found_in_built_and_stored_indexes(tmp_path: Path) -> None:
+    db = tmp_path / "directory.json"
+    directory = directory_at(db)
+    directory.import_files([BILINGUAL / "profiles.json"])
+    for index in (directory.search_index(), Ranker(TinyDBStore(db).people()).index):
+        people = len(index.people)
+        assert people > 300
+        found = [list(index.person_items(person)) for person in range(people)]
+        assert [item for items in found for item in items] == list(range(len(index.items)))
+        for person, items in enumerate(found):
+            profile = index.people[person]
+            assert all(index.item_person[item] == person for item in items)
+            assert len(items) <= len(profile.skills) + len(profile.contributions) + 1  # + the role

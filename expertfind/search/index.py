@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -157,6 +157,8 @@ class SearchIndex:
     activity: Sequence[int] = field(default_factory=list)
     """How many contributions each person has, on or off any topic."""
     item_person: Sequence[int] = field(default_factory=list)
+    """The person of each evidence item: a person's items are numbered together, so this never
+    decreases (`person_items`)."""
     item_weight: Sequence[float] = field(default_factory=list)
     field_lengths: Mapping[str, Sequence[int]] = field(default_factory=dict)
     """Per field, the length of that field in each item (0: the item lacks the field)."""
@@ -189,6 +191,11 @@ class SearchIndex:
             known = len(set(map(self.item_person.__getitem__, found.items))) if found is not None else 0
             self.person_frequencies[term] = known
         return known
+
+    def person_items(self, person: int) -> range:
+        """The numbers of a person's evidence items."""
+        start = bisect_left(self.item_person, person)
+        return range(start, bisect_right(self.item_person, person, start))
 
     def idf(self, term: str) -> float:
         """BM25's inverse document frequency, never negative, over people rather than pieces of

@@ -86,9 +86,8 @@ class PersonRanking:
         """`importance` is `question_importance(index, concepts)`, computed once per question."""
         self.index, self.concepts, self.settings = index, concepts, settings
         self._saturate = _Saturation(index, settings)
-        totals, matched_by = self._item_totals()
-        self._items_of = self._items_by_person(totals)
-        self._scores = self._person_scores(totals, matched_by, importance)
+        self._totals, matched_by = self._item_totals()
+        self._scores = self._person_scores(self._points_by_person(), matched_by, importance)
 
     def _item_totals(self) -> tuple[dict[int, float], list[set[int]]]:
         """Each matching item's points over all concepts (added in question order), and per
@@ -104,23 +103,27 @@ class PersonRanking:
                 for item_id, value in points.items():
                     totals[item_id] = totals.get(item_id, 0.0) + value
             if len(self.concepts) > 1:
-                matched_by.append({item_person[item_id] for item_id in points})
+                matched_by.append(set(map(item_person.__getitem__, points)))
         return totals, matched_by
 
-    def _items_by_person(self, totals: dict[int, float]) -> dict[int, list[int]]:
+    def _points_by_person(self) -> dict[int, list[float]]:
+        """The points of each matching item, per person (in the order the items were found)."""
         item_person = self.index.item_person
-        items_of: dict[int, list[int]] = {}
-        for item_id in totals:
+        points_of: dict[int, list[float]] = {}
+        for item_id, value in self._totals.items():
             person = item_person[item_id]
-            found = items_of.get(person)
+            found = points_of.get(person)
             if found is None:
-                items_of[person] = [item_id]
+                points_of[person] = [value]
             else:
-                found.append(item_id)
-        return items_of
+                found.append(value)
+        return points_of
 
     def _person_scores(
-        self, totals: dict[int, float], matched_by: list[set[int]], importance: Mapping[str, float]
+        self,
+        points_of: dict[int, list[float]],
+        matched_by: list[set[int]],
+        importance: Mapping[str, float],
     ) -> dict[int, tuple[float, float, float]]:
         """(raw, coverage, summed) of everyone with a score above 0."""
         settings = self.settings
@@ -128,13 +131,13 @@ class PersonRanking:
         weights = [importance[c.label] for c in self.concepts]
         everyone_covers = weights[0] / total_importance if len(self.concepts) == 1 else None
         exponent = -settings.further_evidence
-        longest = max(map(len, self._items_of.values()), default=0)
+        longest = max(map(len, points_of.values()), default=0)
         rank_weight = [rank ** exponent for rank in range(1, 1 + longest)]
         activity, prior = self.index.activity, settings.activity_prior
-        points_of = totals.__getitem__
         scores: dict[int, tuple[float, float, float]] = {}
-        for person, item_ids in self._items_of.items():
-            summed = sum(map(mul, sorted(map(points_of, item_ids), reverse=True), rank_weight))
+        for person, points in points_of.items():
+            points.sort(reverse=True)
+            summed = sum(map(mul, points, rank_weight))
             if everyone_covers is not None:
                 coverage = everyone_covers
             else:
@@ -176,7 +179,8 @@ class PersonRanking:
     def explain(self, person: int) -> PersonScore:
         """A person's score with its evidence, best first, and the term hits of each piece."""
         raw, coverage, summed = self._scores[person]
-        item_ids = sorted(self._items_of[person])
+        totals = self._totals
+        item_ids = [item_id for item_id in self.index.person_items(person) if item_id in totals]
         evidence = {item_id: ItemScore(item_id) for item_id in item_ids}
         for concept in self.concepts:
             for item_id, hit in _concept_hits(self.index, concept, self._saturate, item_ids).items():
