@@ -214,15 +214,15 @@ def report_import(report: ImportReport, *, dry_run: bool) -> None:
     if report.same_as_last:
         say("The same export as the last import, and the directory is unchanged since: "
             "nothing to do.")
-    people = report.records
+    people = f"{report.records} record{'' if report.records == 1 else 's'}"
     summary = (f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged")
     if dry_run:
         for change in report.changes:
             if change.action != "unchanged":
                 say(f"  would be {change.action}: {change.profile.id} ({change.position})")
-        say(f"Dry run: {people} records read; {summary}. Nothing was written.")
+        say(f"Dry run: {people} read; {summary}. Nothing was written.")
     else:
-        say(f"Imported {people} records: {summary}.")
+        say(f"Imported {people}: {summary}.")
 
 
 def report_feed(path: Path, report: FeedReport, *, dry_run: bool) -> None:

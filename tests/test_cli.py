@@ -40,6 +40,12 @@ def test_import_summary_goes_to_stderr(cli: Invoke) -> None:
     assert "0 added, 0 updated, 31 unchanged" in again.stderr
 
 
+def test_import_summary_counts_one_record_in_the_singular(cli: Invoke, tmp_path: Path) -> None:
+    one = write_json(tmp_path / "one.json", [{"name": "Jan Smit", "skills": ["python"]}])
+    assert "Dry run: 1 record read; 1 added" in cli("import", str(one), "--dry-run").stderr
+    assert "Imported 1 record: 1 added, 0 updated, 0 unchanged." in cli("import", str(one)).stderr
+
+
 def test_ask_table_shows_people_evidence_and_contact(example: Invoke) -> None:
     result = example("ask", "wie", "weet", "iets", "van", "crowdfunding?")
     assert result.exit_code == 0, result.output
