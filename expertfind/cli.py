@@ -213,8 +213,8 @@ def import_command(
 
     Example: expertfind import people.csv --map "Naam=name" --map "Vaardigheden=skills"
     """
-    from .directory import add_contributions
     from .formats import Format, parse_mapping, read_records
+    from .upkeep import add_contributions
 
     chosen = None if format is ImportFormat.auto else Format(format.value)
     if not files and not contributions:

@@ -232,7 +232,7 @@ def merge(
 
     Example: expertfind merge bobby-foo foo-bobby
     """
-    from .directory import merge_people
+    from .upkeep import merge_people
 
     merged = merge_people(_directory(ctx), keep_id, other_id)
     QuestionLog(_path(ctx)).forget(other_id, replace_with=keep_id)
@@ -252,7 +252,7 @@ def stale(
 
     Example: expertfind stale --months 12 --csv > reminders.csv
     """
-    from .directory import stale_profiles
+    from .upkeep import stale_profiles
 
     directory = _directory(ctx)
     found = stale_profiles(directory.people(), months=months, today=directory.today(),

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .errors import ExpertfindError, StoreError
 from .files import atomic_write_bytes
-from .search.stored import abandoned_blocks, remove_abandoned_blocks
+from .search.blocks import abandoned_blocks, remove_abandoned_blocks
 from .store import (
     TinyDBStore,
     backup_path,

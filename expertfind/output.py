@@ -22,11 +22,12 @@ from .jsonout import answer_json as answer_json  # re-exported: commands print J
 from .jsonout import print_json as print_json
 
 if TYPE_CHECKING:  # for annotations only: rendering never needs these modules loaded
-    from .directory import FeedReport, ImportReport
+    from .directory import ImportReport
     from .doctor import Finding
     from .models import Profile
     from .progress import Progress
     from .search import Answer, Evidence
+    from .upkeep import FeedReport
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 

@@ -143,7 +143,7 @@ def test_temporary_files_of_a_killed_writer_are_reported_and_cleaned(
 
 @pytest.mark.skipif(os.name != "posix", reason="abandoned blocks are recognised by POSIX process ids")
 def test_index_blocks_of_a_killed_build_are_reported_and_cleaned(cli: Invoke, directory_file: Path) -> None:
-    from expertfind.search.stored import BLOCKS_PREFIX
+    from expertfind.search.blocks import BLOCKS_PREFIX
 
     assert cli("add", "--name", "Eva Smit").exit_code == 0
     gone = subprocess.Popen([sys.executable, "-c", "pass"])

@@ -150,7 +150,8 @@ def test_an_index_built_in_blocks_is_byte_for_byte_the_index_built_whole(
 
 @pytest.mark.skipif(os.name != "posix", reason="abandoned blocks are recognised by POSIX process ids")
 def test_blocks_left_by_a_killed_build_are_removed_and_a_running_builds_kept(tmp_path: Path) -> None:
-    from expertfind.search.stored import BLOCKS_PREFIX, write_index
+    from expertfind.search.blocks import BLOCKS_PREFIX
+    from expertfind.search.stored import write_index
 
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()  # its process id now names no running process

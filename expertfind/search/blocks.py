@@ -1,0 +1,135 @@
+"""Index blocks: the postings of a big directory spilled to disk as the index is built, and
+merged into the stored index at the end (`search.stored.write_index`), so the postings of a whole
+organisation are never all in memory at once. A block folder is private to the process that
+builds, named after it, and removed when it ends; one left by a killed build is found and
+deleted (`abandoned_blocks`, `expertfind doctor --repair`): blocks hold words from profiles.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import os
+import shutil
+import tempfile
+from array import array
+from collections.abc import Iterator
+from itertools import islice, repeat
+from pathlib import Path
+
+from .index import WIDTH, IndexBuilder
+
+BLOCKS_PREFIX = ".expertfind-index-blocks-"
+BLOCK_POSTINGS = 4_000_000
+"""A directory with more postings than this is indexed in blocks spilled to disk and merged:
+the postings of a whole organisation are never all in memory at once (4M is ~10,000 people)."""
+
+
+@contextlib.contextmanager
+def blocks_folder(parent: Path) -> Iterator[Path]:
+    """A private folder for index blocks, named after this process so that one left by a killed
+    build can be told from one in use; removed with everything in it at the end."""
+    with tempfile.TemporaryDirectory(dir=parent, prefix=f"{BLOCKS_PREFIX}{os.getpid()}-") as folder:
+        yield Path(folder)
+
+
+def abandoned_blocks(folder: Path) -> list[Path]:
+    """Block folders in `folder` left by an index build that was killed (its process is gone).
+    Only POSIX can tell: elsewhere none are reported."""
+    if os.name != "posix" or not folder.is_dir():  # whether a process runs: POSIX signal 0
+        return []
+    found = []
+    for leftover in sorted(folder.glob(BLOCKS_PREFIX + "*")):
+        owner = leftover.name[len(BLOCKS_PREFIX):].partition("-")[0]
+        if owner.isdigit() and not _running(int(owner)):
+            found.append(leftover)
+    return found
+
+
+def remove_abandoned_blocks(folder: Path) -> list[Path]:
+    """Delete the block folders of killed index builds: they hold words from people's
+    profiles, so they do not stay. Returns what was deleted."""
+    removed = abandoned_blocks(folder)
+    for leftover in removed:
+        shutil.rmtree(leftover, ignore_errors=True)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # someone else's process, or a system that cannot tell: leave it be
+        return True
+    return True
+
+
+class Block:
+    """Postings spilled to disk: the terms (sorted) with their item and person counts stay in
+    memory; the packed postings go to a file that the merge reads once, front to back."""
+
+    def __init__(self, path: Path, terms: list[str], frequencies: array[int], people: array[int]) -> None:
+        self.path, self.terms, self.frequencies, self.people = path, terms, frequencies, people
+
+    @classmethod
+    def spill(cls, path: Path, builder: IndexBuilder) -> Block:
+        postings = builder.take_postings()
+        terms = sorted(postings)
+        item_person = builder.item_person
+        frequencies = array("I", (len(postings[term].items) for term in terms))
+        people = array("I", (len(set(map(item_person.__getitem__, postings[term].items))) for term in terms))
+        with path.open("wb") as handle:
+            for term in terms:
+                items, counts = postings.pop(term)
+                handle.write(items)
+                handle.write(counts)
+        return cls(path, terms, frequencies, people)
+
+
+class MergedBlocks:
+    """The postings of blocks as one index holds them. Blocks follow each other in item order
+    and a person's evidence is all in one block, so a term's postings are its blocks'
+    postings one after another, and its people their sum."""
+
+    def __init__(self, blocks: list[Block]) -> None:
+        self._blocks = blocks
+        self.terms: list[str] = []
+        self.frequencies = array("I")
+        self.people = array("I")
+        self._holders = array("I")
+        """The blocks that hold each term, term after term (how many for each: `_holding`)."""
+        self._holding = array("I")
+        streams = [zip(block.terms, repeat(number), block.frequencies, block.people)
+                   for number, block in enumerate(blocks)]  # a term's blocks come in block order
+        last: str | None = None
+        for term, number, frequency, people in heapq.merge(*streams):
+            if term != last:
+                self.terms.append(term)
+                self.frequencies.append(frequency)
+                self.people.append(people)
+                self._holding.append(1)
+                last = term
+            else:
+                self.frequencies[-1] += frequency
+                self.people[-1] += people
+                self._holding[-1] += 1
+            self._holders.append(number)
+        for block in blocks:
+            block.terms = []  # the merged list holds them
+
+    def packed(self) -> Iterator[bytes | array[int]]:
+        blocks = self._blocks
+        with contextlib.ExitStack() as stack:
+            files = [stack.enter_context(block.path.open("rb")) for block in blocks]
+            taken = [0] * len(blocks)
+            holders = iter(self._holders)
+            for holding in self._holding:
+                items, counts = [], []
+                for number in islice(holders, holding):
+                    frequency = blocks[number].frequencies[taken[number]]
+                    taken[number] += 1
+                    items.append(files[number].read(frequency * 4))
+                    counts.append(files[number].read(frequency * 2 * WIDTH))
+                yield b"".join(items)
+                yield b"".join(counts)
