@@ -156,6 +156,24 @@ def test_synonym_and_compound_matches_are_labelled(crowded: Ranker) -> None:
     assert km.how == "compound" and km.term == "kennis management"
 
 
+@pytest.mark.parametrize(("declared", "question"), [
+    ("werkdruk", "workload"),
+    ("peer-to-peer leren", "peer learning"),
+    ("werkplekleren", "workplace learning"),
+    ("talentenoverzicht", "talent overview"),
+    ("risk management", "risicomanagement"),
+    ("burgerparticipatie", "citizen participation"),
+])
+def test_shipped_translations_find_the_expert_among_others(declared: str, question: str) -> None:
+    ranker = Ranker(people(
+        {"id": "expert", "name": "E", "skills": [f"{declared}:4"]},
+        *({"id": f"p{n}", "name": f"P{n}", "skills": ["beleid:2", "excel:1"]} for n in range(20)),
+    ))
+    answer = ranker.ask(question)
+    assert [m.profile.id for m in answer.results] == ["expert"]
+    assert answer.results[0].evidence[0].hits[0].how == "synonym"
+
+
 def test_text_pipeline_keeps_technical_terms_and_folds_accents() -> None:
     assert tokenize("C++, C#, CI/CD en CO2 in Node.js") == ["c++", "c#", "ci/cd", "en", "co2", "in", "node.js"]
     assert fold("Zoë Çelik Ngũgĩ Straße") == "zoe celik ngugi strasse"
