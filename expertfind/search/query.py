@@ -117,7 +117,7 @@ class QueryAnalyzer:
         alternatives = self._spellings(terms(" ".join(span)), 1.0, EXACT, fuzzy=True)
         for phrase in equivalents:
             alternatives += self._spellings(terms(phrase), self.weights.synonym, SYNONYM)
-        return Concept(" ".join(span), tuple(alternatives)) if alternatives else None
+        return Concept(" ".join(span), _without_repeats(alternatives)) if alternatives else None
 
     def _word_concepts(self, singles: list[tuple[int, str]]) -> list[Concept]:
         concepts: list[Concept] = []
@@ -244,3 +244,15 @@ class QueryAnalyzer:
             key=lambda pair: (pair[1], -self.index.document_frequency(pair[0]), pair[0]),
         )
         return ranked[:MAX_FUZZY_CANDIDATES]
+
+
+def _without_repeats(alternatives: Sequence[Alternative]) -> tuple[Alternative, ...]:
+    """The alternatives, less those that match exactly the words of an earlier one at no higher
+    weight ("opendata", a synonym of "open data", split into the same two words): they could
+    never score more, and each costs a pass over the postings of its words."""
+    kept: list[Alternative] = []
+    for alternative in alternatives:
+        if not any(k.slots == alternative.slots and k.weight >= alternative.weight for k in kept):
+            kept.append(alternative)
+    return tuple(kept)
+
