@@ -166,3 +166,28 @@ def test_conjunctions_score_the_same_restricted_or_in_full(people: list[Profile]
     with mock.patch.object(scoring, "RESTRICTED_COST", 10**9):
         in_full = answer()
     assert restricted == in_full
+
+
+@fast
+@given(st.lists(st.one_of(words, st.text(max_size=12)), max_size=20))
+def test_stemming_many_words_at_once_stems_each_as_alone(texts: list[str]) -> None:
+    from expertfind.search.text import english_stems, stems, tokenize
+
+    found = [token for text in texts for token in tokenize(text)]
+    assert english_stems(found) == [stems(token)[0] for token in found]
+
+
+def test_the_synonyms_table_finds_each_phrase_by_its_words_stemmed_one_by_one() -> None:
+    from expertfind.search.synonyms import load_synonyms, phrase_key
+    from expertfind.search.text import tokenize
+
+    table = load_synonyms()
+    phrases = [(number, tokenize(phrase)) for number, group in enumerate(table.groups) for phrase in group]
+    first: dict[tuple[str, ...], int] = {}
+    for number, tokens in phrases:
+        if tokens:
+            first.setdefault(phrase_key(tokens), number)
+    assert len(first) > 600
+    for _, tokens in phrases:
+        if tokens:
+            assert table.group_of(tokens) == first[phrase_key(tokens)]

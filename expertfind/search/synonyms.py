@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .text import DATA, stems, tokenize
+from .text import DATA, english_stems, stems, tokenize
 
 PhraseKey = tuple[str, ...]
 
@@ -28,17 +28,22 @@ class SynonymTable:
     _by_key: dict[PhraseKey, list[int]] = field(default_factory=dict)
     longest: int = 0
 
-    def add_group(self, phrases: Iterable[str]) -> None:
-        group = tuple(dict.fromkeys(p.strip() for p in phrases if p.strip()))
-        if len(group) < 2:
-            return
-        index = len(self.groups)
-        self.groups.append(group)
-        for phrase in group:
-            tokens = tokenize(phrase)
-            if tokens:
-                self._by_key.setdefault(phrase_key(tokens), []).append(index)
-                self.longest = max(self.longest, len(tokens))
+    def add_groups(self, groups: Iterable[Iterable[str]]) -> None:
+        """Groups of two or more phrases, their words stemmed in one go (the table is loaded
+        for every question)."""
+        kept = [group for group in (tuple(dict.fromkeys(p.strip() for p in phrases if p.strip()))
+                                    for phrases in groups) if len(group) >= 2]
+        tokens = {phrase: tokenize(phrase) for group in kept for phrase in group}
+        words = list({word for found in tokens.values() for word in found})
+        stem_of = dict(zip(words, english_stems(words), strict=True))
+        for group in kept:
+            index = len(self.groups)
+            self.groups.append(group)
+            for phrase in group:
+                found = tokens[phrase]
+                if found:
+                    self._by_key.setdefault(tuple(map(stem_of.__getitem__, found)), []).append(index)
+                    self.longest = max(self.longest, len(found))
 
     def group_of(self, tokens: Sequence[str]) -> int | None:
         """The first group `tokens` belong to, or None."""
@@ -70,9 +75,7 @@ def load_synonyms(user_file: Path | None = None) -> SynonymTable:
     """The shipped table, extended by `user_file` when it exists."""
     table = SynonymTable()
     shipped = DATA / "synonyms.txt"
-    for group in parse_lines(shipped.read_text("utf-8").splitlines()):
-        table.add_group(group)
+    table.add_groups(parse_lines(shipped.read_text("utf-8").splitlines()))
     if user_file is not None and user_file.is_file():
-        for group in parse_lines(user_file.read_text("utf-8").splitlines()):
-            table.add_group(group)
+        table.add_groups(parse_lines(user_file.read_text("utf-8").splitlines()))
     return table

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -85,6 +86,15 @@ def query_terms(text: str) -> list[str]:
     """The terms of a question: tokens without stop words and question framing."""
     stops = ignored_in_questions()
     return [token for token in tokenize(text) if token not in stops]
+
+
+def english_stems(terms: Sequence[str]) -> list[str]:
+    """`stems(term)[0]` of each of `terms`, with one call to the stemmer for all of them: for
+    tables loaded on every question, such as the synonyms."""
+    plain = [term for term in terms if term.isalpha() and len(term) > MIN_STEM_LENGTH]
+    stemmed = dict(zip(plain, _EN_STEMMER.stemWords(plain), strict=True))
+    return [stem if (stem := stemmed.get(term, term)) and len(stem) >= MIN_STEM_LENGTH else term
+            for term in terms]
 
 
 @lru_cache(maxsize=200_000)
