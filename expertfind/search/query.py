@@ -255,4 +255,3 @@ def _without_repeats(alternatives: Sequence[Alternative]) -> tuple[Alternative, 
         if not any(k.slots == alternative.slots and k.weight >= alternative.weight for k in kept):
             kept.append(alternative)
     return tuple(kept)
-

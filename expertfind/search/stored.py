@@ -240,5 +240,3 @@ def _counted(ends: array[int], blobs: Iterable[bytes]) -> Iterator[bytes]:
     for blob in blobs:
         ends.append(ends[-1] + len(blob))
         yield blob
-
-
