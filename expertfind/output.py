@@ -145,9 +145,11 @@ def _render_explanation(console: Console, answer: Answer) -> None:
                 console.print(Text(
                     f"      '{clean(hit.concept)}' ~ '{clean(hit.term)}' ({hit.how}): {hit.points:.2f}",
                     style="dim"))
+        pieces = ("1 piece of evidence" if match.evidence_count == 1 else
+                  f"{match.evidence_count} pieces of evidence, summed with diminishing returns "
+                  f"(n-th x n^-{answer.further_evidence:g})")
         console.print(Text(
-            f"   {match.evidence_count} pieces of evidence, summed with diminishing returns "
-            f"(n-th x n^-{answer.further_evidence:g}) = {match.summed:.2f}; "
+            f"   {pieces} = {match.summed:.2f}; "
             f"covers {match.coverage:.0%} of the question; raw score {match.raw:.2f}"))
         if match.fair_load:
             console.print(Text(f"   fair load: {clean(match.fair_load)}", style="yellow"))

@@ -71,6 +71,10 @@ def test_ask_explain_says_how_terms_matched(example: Invoke) -> None:
     assert first["explanation"]["coverage"] == 1.0
     text = example("ask", "crwodfunding", "--explain")
     assert "fuzzy" in text.stdout and "How the scores were built" in text.stdout
+    assert "pieces of evidence, summed with diminishing returns" in text.stdout  # the expert has several
+    single = [r for r in answer["results"] if r["explanation"]["evidence_matched"] == 1]
+    assert single, "someone with one piece of evidence"
+    assert "1 piece of evidence = " in text.stdout and "1 pieces" not in text.stdout
 
 
 def test_unknown_words_give_an_empty_answer(example: Invoke) -> None:
