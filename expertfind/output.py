@@ -37,6 +37,11 @@ def clean(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
+def counted(number: int, noun: str, plural: str | None = None) -> str:
+    """`1 record`, `2 records`: a count with its noun."""
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
+
+
 def data_console() -> Console:
     return Console(highlight=False, soft_wrap=False, emoji=False)  # ":smile:" in a name stays text
 
@@ -217,7 +222,7 @@ def report_import(report: ImportReport, *, dry_run: bool) -> None:
     if report.same_as_last:
         say("The same export as the last import, and the directory is unchanged since: "
             "nothing to do.")
-    people = f"{report.records} record{'' if report.records == 1 else 's'}"
+    people = counted(report.records, "record")
     summary = (f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged")
     if dry_run:
         for change in report.changes:
@@ -233,8 +238,9 @@ def report_feed(path: Path, report: FeedReport, *, dry_run: bool) -> None:
     for position, author in report.unknown:
         say(f"  unknown author {clean(author)!r} ({clean(position)}): skipped")
     verb = "would be added" if dry_run else "added"
-    say(f"{path.name}: {report.added} contributions {verb} to {report.people} people; "
-        f"{report.duplicates} already there; {len(report.unknown)} rows with an unknown author.")
+    say(f"{path.name}: {counted(report.added, 'contribution')} {verb} to "
+        f"{counted(report.people, 'person', 'people')}; {report.duplicates} already there; "
+        f"{counted(len(report.unknown), 'row')} with an unknown author.")
 
 
 def render_preview(report: ImportReport) -> None:

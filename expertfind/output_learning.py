@@ -13,7 +13,7 @@ from rich.text import Text
 
 from .insights import Suggested, Topic
 from .models import Profile
-from .output import clean, data_console, say
+from .output import clean, counted, data_console, say
 from .questionlog import LoggedQuestion
 from .talent import Pair, Similar, TopicRow, Unmatched
 
@@ -91,9 +91,10 @@ def gaps_table(found: Sequence[Topic], asked: int, days: int) -> None:
         say(f"No questions logged in the last {days} days (`expertfind log show`).")
         return
     if not found:
-        say(f"No gaps in {asked} questions of the last {days} days: every topic got a good answer.")
+        say(f"No gaps in {counted(asked, 'question')} of the last {days} days: every topic got a good "
+            "answer.")
         return
-    table = Table(title=f"Knowledge gaps: asked, weakly answered ({asked} questions, {days} days)",
+    table = Table(title=f"Knowledge gaps: asked, weakly answered ({counted(asked, 'question')}, {days} days)",
                   title_justify="left")
     for column, justify in (("Topic", "left"), ("Asked", "right"), ("Weak answers", "right"),
                             ("Best score", "right"), ("Last asked", "left")):
@@ -107,7 +108,7 @@ def gaps_table(found: Sequence[Topic], asked: int, days: int) -> None:
 def stats_view(asked: int, days: int, topics: Sequence[Topic], load: Sequence[Suggested],
                names: Mapping[str, str]) -> None:
     console = data_console()
-    console.print(Text(f"{asked} questions in the last {days} days", style="bold"))
+    console.print(Text(f"{counted(asked, 'question')} in the last {days} days", style="bold"))
     if topics:
         table = Table(title="Most asked", title_justify="left")
         for column, justify in (("Topic", "left"), ("Asked", "right"), ("Best score", "right")):
@@ -129,7 +130,7 @@ def stale_table(found: Sequence[tuple[Profile, str | None]], months: int) -> Non
     if not found:
         say(f"Every profile was updated or contributed to in the last {months} months.")
         return
-    table = Table(title=f"{len(found)} profiles without an update for {months} months",
+    table = Table(title=f"{counted(len(found), 'profile')} without an update for {months} months",
                   title_justify="left")
     for column in ("id", "Name", "Team", "Last activity", "Email"):
         table.add_column(column)
@@ -140,7 +141,7 @@ def stale_table(found: Sequence[tuple[Profile, str | None]], months: int) -> Non
 
 
 def log_view(entries: Sequence[LoggedQuestion], enabled: bool, path: Path) -> None:
-    say(f"Question log {path} ({'on' if enabled else 'off'}): {len(entries)} questions shown.")
+    say(f"Question log {path} ({'on' if enabled else 'off'}): {counted(len(entries), 'question')} shown.")
     console = data_console()
     for entry in entries:
         console.print(Text.assemble((entry.time.strftime("%Y-%m-%d %H:%M"), "dim"), "  ",

@@ -409,3 +409,10 @@ def test_answers_on_a_terminal_do_not_load_richs_emoji_table(example: Invoke, di
     """Data is never turned into emoji, so the table of emoji codes is not loaded on every `ask`."""
     stdout, loaded = loaded_after(directory_file, "rich._emoji_codes", "ask", "crowdfunding", "--no-log")
     assert "Who to ask about: crowdfunding" in stdout and not loaded
+
+
+def test_counts_in_messages_agree_with_their_nouns() -> None:
+    from expertfind.output import counted
+
+    assert [counted(n, "record") for n in (0, 1, 2)] == ["0 records", "1 record", "2 records"]
+    assert counted(1, "person", "people") == "1 person" and counted(3, "person", "people") == "3 people"

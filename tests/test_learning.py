@@ -306,7 +306,7 @@ def test_contribution_feed_appends_without_duplicates_and_reports_unknown_author
                  "onbekend@example.org,post,Iets,2025-01-01,,\n")
     result = team("import", "--contributions", str(feed))
     assert result.exit_code == 0, result.output
-    assert "2 contributions added to 2 people; 1 already there; 1 rows with an unknown author" in result.stderr
+    assert "2 contributions added to 2 people; 1 already there; 1 row with an unknown author" in result.stderr
     assert "unknown author 'onbekend@example.org' (yammer.csv line 5)" in result.stderr
     eva = as_json(team("show", "eva", "--json"))
     assert eva["contributions"] == [{"kind": "post", "title": "Intervisie op afstand",
