@@ -93,12 +93,20 @@ class StoredPostings(Mapping[str, Postings]):
         self._people = people
         self._blobs = blobs
         self._decoded: dict[str, Postings] = {}
+        self._numbers: dict[str, int] = {}
+        """Where each term looked up so far is (-1: nowhere): a question asks about its words
+        again and again (as written, stemmed, in compounds, for their frequencies)."""
 
     def _find(self, term: object) -> int:
         if not isinstance(term, str):
             return -1
-        number = bisect_left(self._terms, term)
-        return number if number < len(self._terms) and self._terms[number] == term else -1
+        number = self._numbers.get(term)
+        if number is None:
+            number = bisect_left(self._terms, term)
+            if number == len(self._terms) or self._terms[number] != term:
+                number = -1
+            self._numbers[term] = number
+        return number
 
     def __getitem__(self, term: str) -> Postings:
         found = self._decoded.get(term)
