@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .errors import NotFoundError, ValidationError
 from .lastimport import fingerprint, recall, remember
@@ -30,8 +30,7 @@ if TYPE_CHECKING:
     from .sources import Source
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     """What an import does to one person."""
 
     action: str  # "added", "updated" or "unchanged"

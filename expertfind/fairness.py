@@ -9,7 +9,8 @@ days) goes after everyone else. Deterministic for a given directory and log.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from typing import NamedTuple
 
 from .search import Match
 
@@ -18,8 +19,7 @@ WINDOW_DAYS = 30
 WEEK_DAYS = 7
 
 
-@dataclass(frozen=True)
-class Load:
+class Load(NamedTuple):
     """Suggestions per person id: over the fairness window, and over the last week."""
 
     recent: Mapping[str, int]

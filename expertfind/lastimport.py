@@ -13,15 +13,14 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from . import __version__
 from .files import atomic_write_bytes
 
 
-@dataclass(frozen=True)
-class LastImport:
+class LastImport(NamedTuple):
     records: int
     notes: tuple[str, ...]
 

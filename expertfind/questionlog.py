@@ -11,10 +11,9 @@ import contextlib
 import json
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .files import atomic_write_bytes
 
@@ -22,8 +21,7 @@ LOG_SUFFIX = ".questions.jsonl"
 SETTINGS_SUFFIX = ".settings.json"
 
 
-@dataclass(frozen=True)
-class LoggedQuestion:
+class LoggedQuestion(NamedTuple):
     """One question: when, what, and the people suggested with their scores."""
 
     time: datetime

@@ -37,8 +37,7 @@ def _row(column: int, tf: int) -> tuple[int, ...]:
 _ROWS = [[_row(column, tf) for tf in range(64)] for column in range(WIDTH)]
 
 
-@dataclass(frozen=True)
-class EvidenceItem:
+class EvidenceItem(NamedTuple):
     """What a piece of evidence is: a skill, contribution or role, and `ref`, its position in the
     profile's list. Its person, weight and field lengths are in the index's arrays."""
 

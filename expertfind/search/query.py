@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .index import SearchIndex
 from .synonyms import SynonymTable
@@ -34,28 +35,24 @@ class MatchWeights:
     compound_part: float = 0.6
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     term: str
     weight: float
     how: str
 
 
-@dataclass(frozen=True)
-class Slot:
+class Slot(NamedTuple):
     word: str
     candidates: tuple[Candidate, ...]
 
 
-@dataclass(frozen=True)
-class Alternative:
+class Alternative(NamedTuple):
     slots: tuple[Slot, ...]
     weight: float
     how: str
 
 
-@dataclass(frozen=True)
-class Concept:
+class Concept(NamedTuple):
     label: str
     alternatives: tuple[Alternative, ...]
 

@@ -61,8 +61,7 @@ class ItemScore:
     hits: list[TermHit] = field(default_factory=list)
 
 
-@dataclass
-class PersonScore:
+class PersonScore(NamedTuple):
     person: int
     raw: float
     coverage: float
