@@ -287,8 +287,12 @@ def ask(
         from .jsonout import answer_json, print_json
 
         print_json(answer_json(answer, explain=explain))
+    elif explain:
+        output.render_answer(answer, explain=True)
     else:
-        output.render_answer(answer, explain=explain)
+        from .answer_cards import print_answer
+
+        print_answer(answer)
 
 
 @app.command()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +17,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from .answer_cards import clean as clean  # one definition: output re-exports it
+from .answer_cards import evidence_label, print_answer
 from .jsonout import answer_json as answer_json  # re-exported: commands print JSON through output
 from .jsonout import print_json as print_json
 
@@ -26,16 +27,8 @@ if TYPE_CHECKING:  # for annotations only: rendering never needs these modules l
     from .doctor import Finding
     from .models import Profile
     from .progress import Progress
-    from .search import Answer, Evidence
+    from .search import Answer
     from .upkeep import FeedReport
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def clean(text: str) -> str:
-    """Data text made safe for a terminal: control characters (ANSI escapes) removed."""
-    return _CONTROL.sub("", text)
-
 
 def counted(number: int, noun: str, plural: str | None = None) -> str:
     """`1 record`, `2 records`: a count with its noun."""
@@ -89,47 +82,11 @@ def progress_bar() -> Iterator[Progress | None]:
 # --- ask ---------------------------------------------------------------------------------
 
 
-def _evidence_line(evidence: Evidence) -> Text:
-    line = Text()
-    if evidence.source == "skill":
-        label = "skill" + (f" {evidence.level}/5" if evidence.level else "")
-    elif evidence.source == "contribution":
-        label = evidence.kind or "contribution"
-    else:
-        label = "role"
-    line.append(f"{label}: ", style="dim")
-    line.append(clean(evidence.text))
-    if evidence.date:
-        line.append(f" ({evidence.date})", style="dim")
-    return line
-
-
 def render_answer(answer: Answer, *, explain: bool = False) -> None:
-    console = data_console()
-    if not answer.results:
-        say(f"Nobody in the directory matches {answer.query!r}.")
-        return
-    table = Table(title=Text(f"Who to ask about: {clean(answer.query)}"), show_lines=True)
-    table.add_column("#", justify="right")
-    table.add_column("Person")
-    table.add_column("Score", justify="right")
-    table.add_column("Why", ratio=2)
-    table.add_column("Contact", overflow="fold")
-    for match in answer.results:
-        person = match.profile
-        who = Text(clean(person.name), style="bold")
-        role = " · ".join(clean(p) for p in (person.title, person.team) if p)
-        if role:
-            who.append("\n" + role, style="dim")
-        if not person.available:
-            who.append("\n(not available)", style="yellow")
-        why = Text("\n").join(_evidence_line(e) for e in match.evidence[:3])
-        if match.evidence_count > 3:
-            why.append(f"\n+{match.evidence_count - 3} more", style="dim")
-        table.add_row(str(match.rank), who, f"{match.score:.1f}", why, clean(person.email or ""))
-    console.print(table)
-    if explain:
-        _render_explanation(console, answer)
+    """The answer's cards (`answer_cards`), then, with `explain`, how each score was built."""
+    print_answer(answer)
+    if explain and answer.results:
+        _render_explanation(data_console(), answer)
 
 
 def _render_explanation(console: Console, answer: Answer) -> None:
@@ -144,7 +101,7 @@ def _render_explanation(console: Console, answer: Answer) -> None:
         console.print(Text(f"\n{match.rank}. {clean(match.profile.name)}: score {match.score:.1f}",
                            style="bold"))
         for evidence in match.evidence:
-            console.print(Text("   ").append(_evidence_line(evidence))
+            console.print(Text("   " + evidence_label(evidence))
                           .append(f"  {evidence.points:.2f} points", style="dim"))
             for hit in evidence.hits:
                 console.print(Text(

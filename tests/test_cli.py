@@ -405,10 +405,10 @@ def test_json_answers_never_load_rich(example: Invoke, directory_file: Path) -> 
     assert json.loads(stdout)["results"] and not loaded
 
 
-def test_answers_on_a_terminal_do_not_load_richs_emoji_table(example: Invoke, directory_file: Path) -> None:
-    """Data is never turned into emoji, so the table of emoji codes is not loaded on every `ask`."""
-    stdout, loaded = loaded_after(directory_file, "rich._emoji_codes", "ask", "crowdfunding", "--no-log")
-    assert "Who to ask about: crowdfunding" in stdout and not loaded
+def test_text_answers_never_load_rich(example: Invoke, directory_file: Path) -> None:
+    """`ask` prints its cards without Rich, whose console costs more than a search."""
+    stdout, loaded = loaded_after(directory_file, "rich.console", "ask", "crowdfunding", "--no-log")
+    assert "Who to ask about: crowdfunding" in stdout and "Sanne de Vries" in stdout and not loaded
 
 
 def test_counts_in_messages_agree_with_their_nouns() -> None:
