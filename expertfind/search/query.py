@@ -244,11 +244,13 @@ class QueryAnalyzer:
 
 
 def _without_repeats(alternatives: Sequence[Alternative]) -> tuple[Alternative, ...]:
-    """The alternatives, less those that match exactly the words of an earlier one at no higher
-    weight ("opendata", a synonym of "open data", split into the same two words): they could
-    never score more, and each costs a pass over the postings of its words."""
-    kept: list[Alternative] = []
-    for alternative in alternatives:
-        if not any(k.slots == alternative.slots and k.weight >= alternative.weight for k in kept):
-            kept.append(alternative)
-    return tuple(kept)
+    """The alternatives, less those that match exactly the words of another at no higher weight
+    (the first of equals stays): "opendata", a synonym of "open data", split into the same two
+    words, or a synonym reached by two routes. They could never score more, and each costs a
+    pass over the postings of its words."""
+    def dominated(number: int, alternative: Alternative) -> bool:
+        return any(other.slots == alternative.slots
+                   and (other.weight, number) > (alternative.weight, before)
+                   for before, other in enumerate(alternatives) if before != number)
+
+    return tuple(alt for number, alt in enumerate(alternatives) if not dominated(number, alt))

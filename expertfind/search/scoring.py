@@ -7,7 +7,9 @@ Pure and deterministic: the same index and question always give the same ranking
 from __future__ import annotations
 
 import heapq
+from array import array
 from bisect import bisect_left
+from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import mul
@@ -92,30 +94,26 @@ class PersonRanking:
         """Each matching item's points over all concepts (added in question order), and per
         concept the people it matched (only needed when there is more than one)."""
         item_person = self.index.item_person
-        totals: dict[int, float] = {}
+        totals: dict[int, float] | None = None
         matched_by: list[set[int]] = []
         for concept in self.concepts:
-            points = _concept_points(self.index, concept, self._saturate)
-            if not totals:
-                totals = dict(points)  # 0.0 + points == points
+            points = _concept_points(self.index, concept, self._saturate)  # a dict of its own
+            if totals is None:
+                totals = points  # 0.0 + points == points
             else:
+                known = totals.get
                 for item_id, value in points.items():
-                    totals[item_id] = totals.get(item_id, 0.0) + value
+                    totals[item_id] = known(item_id, 0.0) + value
             if len(self.concepts) > 1:
                 matched_by.append(set(map(item_person.__getitem__, points)))
-        return totals, matched_by
+        return totals or {}, matched_by
 
     def _points_by_person(self) -> dict[int, list[float]]:
         """The points of each matching item, per person (in the order the items were found)."""
-        item_person = self.index.item_person
-        points_of: dict[int, list[float]] = {}
-        for item_id, value in self._totals.items():
-            person = item_person[item_id]
-            found = points_of.get(person)
-            if found is None:
-                points_of[person] = [value]
-            else:
-                found.append(value)
+        points_of: defaultdict[int, list[float]] = defaultdict(list)
+        for person, value in zip(map(self.index.item_person.__getitem__, self._totals),
+                                 self._totals.values(), strict=True):
+            points_of[person].append(value)
         return points_of
 
     def _person_scores(
@@ -128,23 +126,32 @@ class PersonRanking:
         settings = self.settings
         total_importance = sum(importance.values()) or 1.0
         weights = [importance[c.label] for c in self.concepts]
-        everyone_covers = weights[0] / total_importance if len(self.concepts) == 1 else None
+        covered: dict[int, float] = {}
+        if len(self.concepts) > 1:  # each person's matched weights, added in question order
+            for weight, persons in zip(weights, matched_by, strict=True):
+                for person in persons:
+                    covered[person] = covered.get(person, 0.0) + weight
+        everyone_covers = weights[0] / total_importance if len(self.concepts) == 1 else 0.0
         exponent = -settings.further_evidence
         longest = max(map(len, points_of.values()), default=0)
         rank_weight = [rank ** exponent for rank in range(1, 1 + longest)]
         activity, prior = self.index.activity, settings.activity_prior
+        boosts: dict[int, float] = {}  # (1 + activity) ** prior, per activity: people share them
         scores: dict[int, tuple[float, float, float]] = {}
         for person, points in points_of.items():
-            points.sort(reverse=True)
-            summed = sum(map(mul, points, rank_weight))
-            if everyone_covers is not None:
-                coverage = everyone_covers
+            if len(points) == 1:
+                summed = points[0]  # == sum([points[0] * 1.0])
             else:
-                coverage = sum(weight for weight, persons in zip(weights, matched_by, strict=True)
-                               if person in persons) / total_importance
+                points.sort(reverse=True)
+                summed = sum(map(mul, points, rank_weight))
+            coverage = covered[person] / total_importance if covered else everyone_covers
             raw = summed * coverage**settings.coverage_exponent
             if prior:
-                raw *= (1.0 + activity[person]) ** prior
+                contributed = activity[person]
+                boost = boosts.get(contributed)
+                if boost is None:
+                    boost = boosts[contributed] = (1.0 + contributed) ** prior
+                raw *= boost
             if raw > 0.0:
                 scores[person] = (raw, coverage, summed)
         return scores
@@ -398,10 +405,16 @@ class _Saturation:
         return [w * k1_plus_one / (w + k1) for w in weighted]
 
     def some(self, postings: Postings, only: Sequence[int]) -> dict[int, float]:
-        """The saturated frequency of a term in those items of `only` (sorted) that hold it."""
-        counts = postings.counts
-        return {item_id: self(item_id, counts, position * WIDTH)
-                for position, item_id in _positions(postings.items, only)}
+        """The saturated frequency of a term in those items of `only` (sorted) that hold it:
+        the arithmetic of `all`, on just those postings."""
+        found = list(_positions(postings.items, only))
+        if not found:
+            return {}
+        counts, width = postings.counts, WIDTH
+        chosen = Postings(array("I", [item_id for _, item_id in found]),
+                          array("H", [tf for position, _ in found
+                                      for tf in counts[position * width : (position + 1) * width]]))
+        return dict(zip(chosen.items, self.all(chosen), strict=True))
 
     def __call__(self, item_id: int, counts: Sequence[int], start: int) -> float:
         """The saturated frequency of a term in item `item_id`, whose per-field counts start at
