@@ -125,7 +125,8 @@ def test_the_cheap_pass_and_the_explained_evidence_agree(people: list[Profile], 
                                                           count: int) -> None:
     """Scores come from a points-only pass; evidence from a second pass for the people shown:
     the evidence must add up to exactly the score, and any prefix of the ranking is the same."""
-    from expertfind.search.scoring import PersonRanking, question_importance
+    from expertfind.search.ranking import PersonRanking
+    from expertfind.search.scoring import question_importance
 
     ranker = Ranker(people)
     concepts = ranker.analyzer.analyse(question)

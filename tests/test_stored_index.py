@@ -125,6 +125,12 @@ def test_the_stored_vocabulary_finds_what_the_built_one_finds(tmp_path: Path) ->
     assert any(stored.starting_with("kennis")) and any(stored.ending_with("management"))
     for length in range(0, 30):
         assert list(stored.alphabetic_of_length(length)) == list(built.alphabetic_of_length(length))
+        assert stored.count_of_length(length) == built.count_of_length(length)
+        for letter in "akmzé":
+            assert list(stored.alphabetic_starting(length, letter)) == list(
+                built.alphabetic_starting(length, letter))
+            assert all(w.startswith(letter) for w in built.alphabetic_starting(length, letter))
+    assert sum(len(built.alphabetic_starting(9, letter)) for letter in "abcdefghijklmnopqrstuvwxyz") > 0
 
 
 @pytest.mark.parametrize("block_postings", [1, 97, 2_000, 10**9])

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from ..models import Profile
 from .index import CONTRIBUTION, SKILL, IndexSettings, SearchIndex, build_index
 from .query import Concept, MatchWeights, QueryAnalyzer
+from .ranking import PersonRanking
 from .scoring import (
     ItemScore,
-    PersonRanking,
     PersonScore,
     ScoringSettings,
     TermHit,
@@ -26,6 +26,8 @@ from .scoring import (
 from .synonyms import SynonymTable, load_synonyms
 
 MAX_EVIDENCE_SHOWN = 5
+RANKED_AHEAD = 8
+"""People ranked beyond the limit at first, for the unavailable ones that an answer skips."""
 
 __all__ = [
     "Answer",
@@ -131,7 +133,7 @@ class Ranker:
         ranking = PersonRanking(self.index, concepts, importance, self.settings.scoring)
         total = sum(importance.values())
         results: list[Match] = []
-        for person in ranking.ranked():
+        for person in ranking.ranked(first=limit + RANKED_AHEAD):
             if len(results) >= limit:
                 break
             profile = self.index.people[person]

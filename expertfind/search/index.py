@@ -14,11 +14,14 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..models import Profile
 from ..progress import Progress, counted
 from .text import stems, terms
+
+if TYPE_CHECKING:
+    from .bounds import ScoreBounds
 
 SKILL, CONTRIBUTION, ROLE = "skill", "contribution", "role"
 SOURCES = (SKILL, CONTRIBUTION, ROLE)
@@ -107,13 +110,23 @@ class Vocabulary:
         self._by_length: dict[int, list[str]] | None = None
 
     def alphabetic_of_length(self, length: int) -> Sequence[str]:
-        """The terms of `length` letters (words only: no digits, `c++` or `ci/cd`)."""
+        """The terms of `length` letters (words only: no digits, `c++` or `ci/cd`), sorted."""
         if self._by_length is None:
             self._by_length = {}
             for term in sorted(self._terms):
                 if term.isalpha():
                     self._by_length.setdefault(len(term), []).append(term)
         return self._by_length.get(length, ())
+
+    def count_of_length(self, length: int) -> int:
+        """How many terms `alphabetic_of_length(length)` has."""
+        return len(self.alphabetic_of_length(length))
+
+    def alphabetic_starting(self, length: int, letter: str) -> Sequence[str]:
+        """The terms of `alphabetic_of_length(length)` that start with `letter`."""
+        words = self.alphabetic_of_length(length)
+        start = bisect_left(words, letter)
+        return words[start : bisect_left(words, chr(ord(letter) + 1), start)]
 
     def starting_with(self, prefix: str) -> list[str]:
         if self._sorted is None:
@@ -165,6 +178,8 @@ class SearchIndex:
     """The vocabulary lists kept in a stored index; for a built index, made on first use."""
     person_frequencies: dict[str, int] = field(default_factory=dict)
     """How many people hold each term, as far as asked (a stored index has them all)."""
+    bounds: ScoreBounds | None = None
+    """Upper bounds on people's scores per long term (`search.bounds`), when the index has them."""
 
     @property
     def vocabulary(self) -> Vocabulary:
@@ -199,14 +214,17 @@ class SearchIndex:
     def idf(self, term: str) -> float:
         """BM25's inverse document frequency, never negative, over people rather than pieces of
         evidence: a word that one expert uses in fifty answers is still rare among colleagues."""
-        n = len(self.ids)
-        df = self.person_frequency(term)
-        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        return idf(len(self.ids), self.person_frequency(term))
 
     def stem_variants(self, term: str) -> set[str]:
         """Vocabulary terms that share an English or Dutch stem with `term`."""
         english, dutch = stems(term)
         return {*self.by_stem.get("en:" + english, ()), *self.by_stem.get("nl:" + dutch, ())}
+
+
+def idf(people: int, holders: int) -> float:
+    """The IDF of a term that `holders` of `people` people hold."""
+    return math.log(1.0 + (people - holders + 0.5) / (holders + 0.5))
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Literal
 
 from ..models import Contribution, Profile, Skill
+from .bounds import ScoreBounds, TermBounds
 from .index import FIELDS, EvidenceItems, Postings, SearchIndex, Vocabulary, with_prefix
 
 DISPLAY_TEXT = 120
@@ -44,15 +45,16 @@ class MappedSections:
 def mapped_index(header: dict[str, Any], view: MappedSections) -> SearchIndex:
     """The index whose sections `view` maps, as `header` describes them."""
     terms = view.strings("terms")
+    postings = StoredPostings(terms, view.integers("term_offsets", "Q"),
+                              view.integers("term_frequencies", "I"), view.integers("term_people", "I"),
+                              view.raw("postings"))
     return SearchIndex(
         people=StoredPeople(view.integers("people.starts", "Q"), view.raw("people")),
         items=EvidenceItems(view.raw("item_source"), view.integers("item_ref", "I")),
         item_person=view.integers("item_person", "I"),
         item_weight=view.floats("item_weight"),
         field_lengths={name: view.integers(f"lengths.{name}", "I") for name in FIELDS},
-        postings=StoredPostings(terms, view.integers("term_offsets", "Q"),
-                                view.integers("term_frequencies", "I"), view.integers("term_people", "I"),
-                                view.raw("postings")),
+        postings=postings,
         average_length=header["average_length"],
         by_stem=StoredStems(view.strings("stem_keys"), view.strings("stem_terms")),
         tie_order=view.integers("tie_order", "I"),
@@ -61,7 +63,11 @@ def mapped_index(header: dict[str, Any], view: MappedSections) -> SearchIndex:
         stored_vocabulary=StoredVocabulary(
             terms, view.integers("terms_by_ending", "I"),
             {length: view.raw(f"alphabetic.{length}") for length in header["alphabetic_lengths"]},
+            header["alphabetic_letters"],
         ),
+        bounds=ScoreBounds(header["bounds"], header["ceiling"], StoredBounds(
+            postings, view.integers("bounded_terms", "I"), view.integers("bound_starts", "Q"),
+            view.integers("bound_people", "I"), view.floats("bound_values"))),
     )
 
 
@@ -120,6 +126,20 @@ class StoredPostings(Mapping[str, Postings]):
             self._decoded[term] = found
         return found
 
+    def in_place(self, term: str) -> Postings:
+        """A term's postings read where they are in the mapped file, not copied: for reading a
+        few of them (`search.ranking.PostingsOfSome`)."""
+        number = self._find(term)
+        if number < 0:
+            raise KeyError(term)
+        start, end = self._offsets[number], self._offsets[number + 1]
+        middle = start + 4 * self._frequencies[number]
+        return Postings(self._blobs[start:middle].cast("I"), self._blobs[middle:end].cast("H"))  # type: ignore[arg-type]
+
+    def number(self, term: str) -> int:
+        """The term's place in the sorted vocabulary, or -1."""
+        return self._find(term)
+
     def frequency(self, term: str) -> int:
         """How many items hold `term`, without decoding its postings."""
         number = self._find(term)
@@ -133,8 +153,38 @@ class StoredPostings(Mapping[str, Postings]):
     def __contains__(self, term: object) -> bool:
         return self._find(term) >= 0
 
+    def term(self, number: int) -> str:
+        return self._terms[number]
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._terms)
+
+    def __len__(self) -> int:
+        return len(self._terms)
+
+
+class StoredBounds(Mapping[str, TermBounds]):
+    """The score bounds of the long terms: the terms by their number in the vocabulary (sorted),
+    where each one's people and values start, and the people and values, read in place."""
+
+    def __init__(self, postings: StoredPostings, terms: memoryview[int], starts: memoryview[int],
+                 people: memoryview[int], values: memoryview[float]) -> None:
+        self._postings = postings
+        self._terms = terms
+        self._starts = starts
+        self._people = people
+        self._values = values
+
+    def __getitem__(self, term: str) -> TermBounds:
+        number = self._postings.number(term)
+        place = bisect_left(self._terms, number) if number >= 0 else len(self._terms)
+        if place == len(self._terms) or self._terms[place] != number:
+            raise KeyError(term)
+        start, end = self._starts[place], self._starts[place + 1]
+        return TermBounds(self._people[start:end], self._values[start:end])
+
+    def __iter__(self) -> Iterator[str]:
+        return (self._postings.term(number) for number in self._terms)
 
     def __len__(self) -> int:
         return len(self._terms)
@@ -178,11 +228,14 @@ class StoredVocabulary(Vocabulary):
     """The vocabulary lists of a stored index: read where a question looks, never built."""
 
     def __init__(self, terms: StoredStrings, by_ending: memoryview,
-                 alphabetic: dict[int, memoryview]) -> None:
+                 alphabetic: dict[int, memoryview],
+                 letters: dict[int, tuple[int, dict[str, tuple[int, int]]]]) -> None:
+        """`letters`: per length, how many words and where the words of each first letter are."""
         super().__init__(())
         self._sorted_terms = terms
         self._by_ending = _Reversed(terms, by_ending)
         self._alphabetic = alphabetic
+        self._letters = letters
         self._split: dict[int, list[str]] = {}
 
     def alphabetic_of_length(self, length: int) -> Sequence[str]:
@@ -190,6 +243,16 @@ class StoredVocabulary(Vocabulary):
             blob = self._alphabetic.get(length)
             self._split[length] = str(blob, "utf-8").split("\n") if blob is not None else []
         return self._split[length]
+
+    def count_of_length(self, length: int) -> int:
+        return self._letters[length][0] if length in self._letters else 0
+
+    def alphabetic_starting(self, length: int, letter: str) -> Sequence[str]:
+        if length in self._split:
+            return super().alphabetic_starting(length, letter)
+        start, end = self._letters.get(length, (0, {}))[1].get(letter, (0, 0))
+        blob = self._alphabetic.get(length)
+        return str(blob[start:end], "utf-8").split("\n") if blob is not None and end > start else []
 
     def starting_with(self, prefix: str) -> list[str]:
         return with_prefix(self._sorted_terms, prefix)

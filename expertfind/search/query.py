@@ -21,6 +21,9 @@ MIN_COMPOUND_PART = 3
 MAX_FUZZY_CANDIDATES = 3
 MIN_COMPOUND_WORD = 5
 MAX_COMPOUND_CANDIDATES = 10
+TYPO_BLOCKS_FROM = 50_000
+"""A typo is looked for among the words of about its length that start as it does (its first or
+second letter) when there are more words of about its length than this; else among all."""
 
 
 @dataclass(frozen=True)
@@ -221,10 +224,16 @@ class QueryAnalyzer:
 
     def _lengths_near(self, word: str, edits: int) -> list[str]:
         """Vocabulary words whose length is within `edits` of `word`'s: no other word can be
-        within `edits` edits of it, so the typo search never needs to look further."""
+        within `edits` edits of it, so the typo search never needs to look further. In a big
+        vocabulary (more than TYPO_BLOCKS_FROM such words), only the words that start with the
+        word's first letter or its second (`rcowdfunding`, `xcrowdfunding`): a search through a
+        million words would cost more than the rest of the question."""
         vocabulary = self.index.vocabulary
-        return [t for n in range(len(word) - edits, len(word) + edits + 1)
-                for t in vocabulary.alphabetic_of_length(n)]
+        lengths = range(len(word) - edits, len(word) + edits + 1)
+        if sum(map(vocabulary.count_of_length, lengths)) <= TYPO_BLOCKS_FROM:
+            return [t for n in lengths for t in vocabulary.alphabetic_of_length(n)]
+        return [t for n in lengths for letter in dict.fromkeys(word[:2])
+                for t in vocabulary.alphabetic_starting(n, letter)]
 
     def _typo_neighbours(self, word: str) -> list[tuple[str, int]]:
         edits = max_edits(word)

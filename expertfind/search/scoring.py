@@ -6,7 +6,6 @@ Pure and deterministic: the same index and question always give the same ranking
 
 from __future__ import annotations
 
-import heapq
 from array import array
 from bisect import bisect_left
 from collections import defaultdict
@@ -71,130 +70,74 @@ class PersonScore(NamedTuple):
     summed: float
 
 
-class PersonRanking:
-    """Everyone with matching evidence, ranked: the scores of all of them in one cheap pass,
-    the evidence behind a score (which term matched where, and how) only for those asked for.
-
-    Order: best raw score first; ties broken by case-folded name, then id."""
-
-    def __init__(
-        self,
-        index: SearchIndex,
-        concepts: list[Concept],
-        importance: Mapping[str, float],
-        settings: ScoringSettings,
-    ) -> None:
-        """`importance` is `question_importance(index, concepts)`, computed once per question."""
-        self.index, self.concepts, self.settings = index, concepts, settings
-        self._saturate = _Saturation(index, settings)
-        self._totals, matched_by = self._item_totals()
-        self._scores = self._person_scores(self._points_by_person(), matched_by, importance)
-
-    def _item_totals(self) -> tuple[dict[int, float], list[set[int]]]:
-        """Each matching item's points over all concepts (added in question order), and per
-        concept the people it matched (only needed when there is more than one)."""
-        item_person = self.index.item_person
-        totals: dict[int, float] | None = None
-        matched_by: list[set[int]] = []
-        for concept in self.concepts:
-            points = _concept_points(self.index, concept, self._saturate)  # a dict of its own
-            if totals is None:
-                totals = points  # 0.0 + points == points
-            else:
-                known = totals.get
-                for item_id, value in points.items():
-                    totals[item_id] = known(item_id, 0.0) + value
-            if len(self.concepts) > 1:
-                matched_by.append(set(map(item_person.__getitem__, points)))
-        return totals or {}, matched_by
-
-    def _points_by_person(self) -> dict[int, list[float]]:
-        """The points of each matching item, per person (in the order the items were found)."""
-        points_of: defaultdict[int, list[float]] = defaultdict(list)
-        for person, value in zip(map(self.index.item_person.__getitem__, self._totals),
-                                 self._totals.values(), strict=True):
-            points_of[person].append(value)
-        return points_of
-
-    def _person_scores(
-        self,
-        points_of: dict[int, list[float]],
-        matched_by: list[set[int]],
-        importance: Mapping[str, float],
-    ) -> dict[int, tuple[float, float, float]]:
-        """(raw, coverage, summed) of everyone with a score above 0."""
-        settings = self.settings
-        total_importance = sum(importance.values()) or 1.0
-        weights = [importance[c.label] for c in self.concepts]
-        covered: dict[int, float] = {}
-        if len(self.concepts) > 1:  # each person's matched weights, added in question order
-            for weight, persons in zip(weights, matched_by, strict=True):
-                for person in persons:
-                    covered[person] = covered.get(person, 0.0) + weight
-        everyone_covers = weights[0] / total_importance if len(self.concepts) == 1 else 0.0
-        exponent = -settings.further_evidence
-        longest = max(map(len, points_of.values()), default=0)
-        rank_weight = [rank ** exponent for rank in range(1, 1 + longest)]
-        activity, prior = self.index.activity, settings.activity_prior
-        boosts: dict[int, float] = {}  # (1 + activity) ** prior, per activity: people share them
-        scores: dict[int, tuple[float, float, float]] = {}
-        for person, points in points_of.items():
-            if len(points) == 1:
-                summed = points[0]  # == sum([points[0] * 1.0])
-            else:
-                points.sort(reverse=True)
-                summed = sum(map(mul, points, rank_weight))
-            coverage = covered[person] / total_importance if covered else everyone_covers
-            raw = summed * coverage**settings.coverage_exponent
-            if prior:
-                contributed = activity[person]
-                boost = boosts.get(contributed)
-                if boost is None:
-                    boost = boosts[contributed] = (1.0 + contributed) ** prior
-                raw *= boost
-            if raw > 0.0:
-                scores[person] = (raw, coverage, summed)
-        return scores
-
-    def __len__(self) -> int:
-        return len(self._scores)
-
-    def best(self, count: int) -> list[int]:
-        """The first `count` people of the ranking, by person number: only the people near the
-        top are sorted."""
-        scores = self._scores
-        if count <= 0 or not scores:
-            return []
-        if count < len(scores):
-            threshold = heapq.nlargest(count, (raw for raw, _, _ in scores.values()))[-1]
-            near_top = [person for person, (raw, _, _) in scores.items() if raw >= threshold]
+def item_totals(index: SearchIndex, concepts: Sequence[Concept],
+                saturate: Saturation) -> tuple[dict[int, float], list[set[int]]]:
+    """Each matching item's points over all concepts (added in question order), and per
+    concept the people it matched (only needed when there is more than one)."""
+    item_person = index.item_person
+    totals: dict[int, float] | None = None
+    matched_by: list[set[int]] = []
+    for concept in concepts:
+        points = _concept_points(index, concept, saturate)  # a dict of its own
+        if totals is None:
+            totals = points  # 0.0 + points == points
         else:
-            near_top = list(scores)
-        tie_order = self.index.tie_order
-        near_top.sort(key=lambda person: (-scores[person][0], tie_order[person]))
-        return near_top[:count]
+            known = totals.get
+            for item_id, value in points.items():
+                totals[item_id] = known(item_id, 0.0) + value
+        if len(concepts) > 1:
+            matched_by.append(set(map(item_person.__getitem__, points)))
+    return totals or {}, matched_by
 
-    def ranked(self) -> Iterator[int]:
-        """Everyone in ranking order, found a batch at a time."""
-        shown, count = 0, 16
-        while shown < len(self._scores):
-            batch = self.best(count)
-            yield from batch[shown:]
-            shown, count = len(batch), count * 4
 
-    def explain(self, person: int) -> PersonScore:
-        """A person's score with its evidence, best first, and the term hits of each piece."""
-        raw, coverage, summed = self._scores[person]
-        totals = self._totals
-        item_ids = [item_id for item_id in self.index.person_items(person) if item_id in totals]
-        evidence = {item_id: ItemScore(item_id) for item_id in item_ids}
-        for concept in self.concepts:
-            for item_id, hit in _concept_hits(self.index, concept, self._saturate, item_ids).items():
-                scored = evidence[item_id]
-                scored.points += hit.points
-                scored.hits.append(hit)
-        ordered = sorted(evidence.values(), key=lambda s: (-s.points, s.item))
-        return PersonScore(person, raw, coverage, ordered, summed)
+def points_by_person(index: SearchIndex, totals: dict[int, float]) -> dict[int, list[float]]:
+    """The points of each matching item, per person (in the order the items were found)."""
+    points_of: defaultdict[int, list[float]] = defaultdict(list)
+    for person, value in zip(map(index.item_person.__getitem__, totals), totals.values(), strict=True):
+        points_of[person].append(value)
+    return points_of
+
+
+def person_scores(
+    index: SearchIndex,
+    concepts: Sequence[Concept],
+    points_of: dict[int, list[float]],
+    matched_by: list[set[int]],
+    importance: Mapping[str, float],
+    settings: ScoringSettings,
+) -> dict[int, tuple[float, float, float]]:
+    """(raw, coverage, summed) of everyone in `points_of` with a score above 0."""
+    total_importance = sum(importance.values()) or 1.0
+    weights = [importance[c.label] for c in concepts]
+    covered: dict[int, float] = {}
+    if len(concepts) > 1:  # each person's matched weights, added in question order
+        for weight, persons in zip(weights, matched_by, strict=True):
+            for person in persons:
+                covered[person] = covered.get(person, 0.0) + weight
+    everyone_covers = weights[0] / total_importance if len(concepts) == 1 else 0.0
+    exponent = -settings.further_evidence
+    longest = max(map(len, points_of.values()), default=0)
+    rank_weight = [rank ** exponent for rank in range(1, 1 + longest)]
+    activity, prior = index.activity, settings.activity_prior
+    boosts: dict[int, float] = {}  # (1 + activity) ** prior, per activity: people share them
+    scores: dict[int, tuple[float, float, float]] = {}
+    for person, points in points_of.items():
+        if len(points) == 1:
+            summed = points[0]  # == sum([points[0] * 1.0])
+        else:
+            points.sort(reverse=True)
+            summed = sum(map(mul, points, rank_weight))
+        coverage = covered[person] / total_importance if covered else everyone_covers
+        raw = summed * coverage**settings.coverage_exponent
+        if prior:
+            contributed = activity[person]
+            boost = boosts.get(contributed)
+            if boost is None:
+                boost = boosts[contributed] = (1.0 + contributed) ** prior
+            raw *= boost
+        if raw > 0.0:
+            scores[person] = (raw, coverage, summed)
+    return scores
 
 
 def question_importance(index: SearchIndex, concepts: list[Concept]) -> dict[str, float]:
@@ -219,7 +162,7 @@ def evidence_quality(hits: list[TermHit], importance: Mapping[str, float]) -> fl
     return sum(importance.get(h.concept, 0.0) * h.quality for h in hits) / total
 
 
-def _concept_points(index: SearchIndex, concept: Concept, saturate: _Saturation) -> dict[int, float]:
+def _concept_points(index: SearchIndex, concept: Concept, saturate: Saturation) -> dict[int, float]:
     """The points of each evidence item for one concept: its best alternative's. The arithmetic
     of `_concept_hits`, in the same order (so the same floats), without recording how."""
     best: dict[int, float] = {}
@@ -248,7 +191,7 @@ def _concept_points(index: SearchIndex, concept: Concept, saturate: _Saturation)
     return best
 
 
-def _conjunction(index: SearchIndex, slots: Sequence[Slot], saturate: _Saturation) -> list[dict[int, float]]:
+def _conjunction(index: SearchIndex, slots: Sequence[Slot], saturate: Saturation) -> list[dict[int, float]]:
     """The points of each slot (in slot order) for the items that match every slot. The slot
     with the fewest postings is scored first; a much longer one only where it can still
     matter, so a common word next to a rare one costs little."""
@@ -274,7 +217,7 @@ def _slot_size(index: SearchIndex, slot: Slot) -> int:
 
 
 def _slot_points(
-    index: SearchIndex, slot: Slot, saturate: _Saturation, only: Sequence[int] | None = None
+    index: SearchIndex, slot: Slot, saturate: Saturation, only: Sequence[int] | None = None
 ) -> dict[int, float]:
     """The best points of each item among a slot's candidate terms; with `only` (sorted item
     numbers), for those items alone."""
@@ -298,8 +241,8 @@ def _slot_points(
     return best
 
 
-def _concept_hits(
-    index: SearchIndex, concept: Concept, saturate: _Saturation, only: Sequence[int]
+def concept_hits(
+    index: SearchIndex, concept: Concept, saturate: Saturation, only: Sequence[int]
 ) -> dict[int, TermHit]:
     """How each of the items `only` (sorted) matches one concept: the best alternative's hit,
     with the term, the kind of match and the points."""
@@ -360,7 +303,7 @@ def _weakest(parts: list[tuple[float, str, str, float]]) -> str:
     return min(parts, key=lambda p: p[3])[2]
 
 
-class _Saturation:
+class Saturation:
     """BM25F: field-weighted, length-normalised term frequency, saturated by k1; the settings
     and average lengths looked up once per question instead of once per posting."""
 

@@ -28,11 +28,13 @@ from ..files import replacing
 from ..models import Profile
 from ..progress import Progress, counted
 from .blocks import BLOCK_POSTINGS, Block, MergedBlocks, blocks_folder, remove_abandoned_blocks
-from .index import FIELDS, WIDTH, IndexBuilder, IndexSettings, SearchIndex, stem_table
+from .bounds import bounded, ceiling, term_bounds
+from .index import FIELDS, WIDTH, IndexBuilder, IndexSettings, Postings, SearchIndex, idf, stem_table
 from .mapped import MappedSections, mapped_index, person_record
+from .scoring import Saturation, ScoringSettings
 
 MAGIC = b"EXPERTFIND-INDEX\x07"
-FORMAT = (7, sys.version_info[0], sys.version_info[1], marshal.version, sys.byteorder)
+FORMAT = (9, sys.version_info[0], sys.version_info[1], marshal.version, sys.byteorder)
 ALIGN = 8
 _LENGTH = struct.Struct("<Q")
 
@@ -179,7 +181,12 @@ def _write_sections(sections: _Sections, index: SearchIndex, postings: _PostingS
                                                        initial=0)))
     sections.add("term_frequencies", postings.frequencies)
     sections.add("term_people", postings.people)
-    sections.add_all("postings", postings.packed())
+    bounds = _BoundsAsWritten(index, postings)
+    sections.add_all("postings", bounds.passing(postings.packed()))
+    sections.add("bounded_terms", bounds.terms)
+    sections.add("bound_starts", bounds.starts)
+    sections.add("bound_people", bounds.people)
+    sections.add("bound_values", bounds.values)
     endings = [term[::-1] for term in terms]
     sections.add("terms_by_ending", array("I", sorted(range(len(terms)), key=endings.__getitem__)))
     del endings
@@ -187,8 +194,11 @@ def _write_sections(sections: _Sections, index: SearchIndex, postings: _PostingS
     for term in terms:
         if term.isalpha():
             by_length.setdefault(len(term), []).append(term)
+    letters: dict[int, tuple[int, dict[str, tuple[int, int]]]] = {}
     for length, words in by_length.items():
-        sections.add(f"alphabetic.{length}", "\n".join(words).encode("utf-8"))
+        blob = "\n".join(words).encode("utf-8")
+        sections.add(f"alphabetic.{length}", blob)
+        letters[length] = (len(words), _letter_spans(words))
     stem_keys = sorted(index.by_stem)
     sections.add_strings("stem_keys", stem_keys)
     sections.add_strings("stem_terms", (" ".join(index.by_stem[key]) for key in stem_keys))
@@ -204,7 +214,61 @@ def _write_sections(sections: _Sections, index: SearchIndex, postings: _PostingS
     sections.add("item_weight", array("d", index.item_weight))
     for name in FIELDS:
         sections.add(f"lengths.{name}", array("I", index.field_lengths[name]))
-    return {"average_length": dict(index.average_length), "alphabetic_lengths": sorted(by_length)}
+    return {"average_length": dict(index.average_length), "alphabetic_lengths": sorted(by_length),
+            "alphabetic_letters": letters,
+            "bounds": repr(bounds.settings), "ceiling": bounds.ceiling}
+
+
+class _BoundsAsWritten:
+    """The score bounds of the long terms (`search.bounds`), computed with the default scoring
+    settings as their postings go by on their way to the file."""
+
+    def __init__(self, index: SearchIndex, postings: _PostingSource) -> None:
+        self.index = index
+        self.source = postings
+        self.settings = ScoringSettings()
+        self.saturation = Saturation(index, self.settings)
+        self.ceiling = ceiling(index, self.settings)
+        self.terms = array("I")
+        self.starts = array("Q", [0])
+        self.people = array("I")
+        self.values = array("d")
+
+    def passing(self, packed: Iterator[bytes | array[int]]) -> Iterator[bytes | array[int]]:
+        """`packed` (each term's items, then its counts), passed on unchanged."""
+        everyone = len(self.index.ids)
+        for number, (items, counts) in enumerate(zip(packed, packed, strict=True)):
+            yield items
+            yield counts
+            frequency = self.source.frequencies[number]
+            if bounded(frequency, idf(everyone, self.source.people[number])):
+                found = term_bounds(self.index, Postings(_numbers("I", items), _numbers("H", counts)),
+                                    self.saturation, self.settings)
+                self.terms.append(number)
+                self.people.extend(found.people)
+                self.values.extend(found.values)
+                self.starts.append(len(self.people))
+
+
+def _letter_spans(words: list[str]) -> dict[str, tuple[int, int]]:
+    """Where the words of each first letter are in `"\n".join(words)` encoded (words sorted):
+    byte offsets of the first one's start and the last one's end."""
+    spans: dict[str, tuple[int, int]] = {}
+    offset = 0
+    for word in words:
+        size = len(word.encode("utf-8"))
+        start = spans[word[0]][0] if word[0] in spans else offset
+        spans[word[0]] = (start, offset + size)
+        offset += size + 1
+    return spans
+
+
+def _numbers(code: str, packed: bytes | array[int]) -> array[int]:
+    if isinstance(packed, array):
+        return packed
+    numbers = array(code)
+    numbers.frombytes(packed)
+    return numbers
 
 
 def load_index(path: Path, *, generation: str, settings: str) -> SearchIndex | None:
