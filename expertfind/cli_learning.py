@@ -5,7 +5,6 @@ Registered on the main `expertfind` app by `cli.py`."""
 
 from __future__ import annotations
 
-import csv
 import io
 import sys
 from datetime import timedelta
@@ -45,6 +44,8 @@ def _csv(rows: list[dict[str, Any]]) -> None:
 
     if not rows:
         return
+    import csv  # for this export only
+
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     columns = list(rows[0])

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from .errors import NotFoundError, ValidationError
-from .lastimport import fingerprint, recall, remember
 from .models import (
     Profile,
     RecordError,
@@ -139,6 +138,7 @@ class Directory:
 
         HR exports are read through `preset` when named, or through the preset their columns
         show; `preset="none"` reads columns as the profile format names them."""
+        from .lastimport import fingerprint, recall, remember  # only imports use them
         from .sources import read_source  # HR presets and LinkedIn archives: only for imports
 
         digest, stamp = None, self.store.generation()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -30,6 +29,8 @@ def replacing(path: Path, *, mode: int = 0o600) -> Iterator[BinaryIO]:
     It is written beside the old one, flushed to disk, given `mode`, and renamed over it; the
     folder is synced so the rename itself survives a power cut."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    import tempfile  # writers only: `ask` never writes
+
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:

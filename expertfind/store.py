@@ -9,10 +9,8 @@ previous version as `PATH.bak` so that a damaged file can be restored (`expertfi
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -20,14 +18,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
-from tinydb import TinyDB
-from tinydb.middlewares import CachingMiddleware
-from tinydb.storages import Storage
-from tinydb.table import Document
-
 from .errors import CorruptStoreError, LockTimeoutError, StoreError
-from .files import atomic_copy, replacing
-from .jsontables import load_tables
+from .files import atomic_copy
 from .models import Profile, RecordError, profile_from_record
 
 ENV_VAR = "EXPERTFIND_DB"
@@ -97,82 +89,6 @@ def default_path() -> Path:
     return user_data_path("expertfind") / "directory.json"
 
 
-def _blank(path: Path) -> bool:
-    """An empty file, or one of whitespace only (what TinyDB reads as no database yet)."""
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            if chunk.strip():
-                return False
-    return True
-
-
-class AtomicJSONStorage(Storage):
-    """TinyDB storage that never leaves half a file, never creates a file on read,
-    and refuses to read a file that is not a TinyDB document."""
-
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = Path(path)
-
-    def read(self) -> dict[str, dict[str, Any]] | None:
-        try:
-            if _blank(self.path):
-                return None
-            data = load_tables(self.path)  # json.loads, a document at a time
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            raise StoreError(f"cannot read the directory file {self.path}: {exc.strerror}") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise CorruptStoreError(
-                f"the directory file {self.path} is not valid JSON ({exc})",
-                hint=RESTORE_HINT,
-            ) from None
-        if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
-            raise CorruptStoreError(
-                f"the directory file {self.path} is JSON but not an expertfind directory",
-                hint=RESTORE_HINT,
-            )
-        return data
-
-    def write(self, data: dict[str, dict[str, Any]]) -> None:
-        """The same bytes as `json.dumps(data)` (compact, UTF-8), written a document at a time:
-        the whole directory is never held as one string (at 100,000 people, 1.5 GB or more)."""
-        tables = sorted(data, key=lambda name: name != META_TABLE)  # meta first: the generation
-        with replacing(self.path) as handle:                          # is read from the file's head
-            pending = bytearray(b"{")
-            for number, name in enumerate(tables):
-                pending += b"," if number else b""
-                pending += _compact(name).encode("utf-8") + b":{"
-                for count, (doc_id, document) in enumerate(data[name].items()):
-                    pending += b"," if count else b""
-                    pending += (_compact(str(doc_id)) + ":" + _compact(document)).encode("utf-8")
-                    if len(pending) >= 1 << 20:
-                        handle.write(pending)
-                        pending.clear()
-                pending += b"}"
-            handle.write(pending + b"}")
-
-    def close(self) -> None:
-        """Nothing stays open between reads and writes."""
-
-
-def _compact(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-class OneWriteMiddleware(CachingMiddleware):
-    """TinyDB's cache, flushed once when the database is closed, or dropped."""
-
-    WRITE_CACHE_SIZE = sys.maxsize
-
-    def __init__(self, storage_cls: type[Storage]) -> None:
-        super().__init__(storage_cls)  # type: ignore[no-untyped-call]
-
-    def discard(self) -> None:
-        """Forget the pending changes: closing then writes nothing."""
-        self._cache_modified_count = 0
-
-
 def lock_timeout() -> float:
     """Seconds a writer waits for the lock: `EXPERTFIND_LOCK_TIMEOUT`, else 30."""
     configured = os.environ.get(LOCK_TIMEOUT_VAR, "")
@@ -235,6 +151,10 @@ class TinyDBStore:
     def update(self, plan: Plan, *, on_written: Written | None = None) -> Changes:
         with write_lock(self.path):
             remove_leftover_temp_files(self.path)
+            from tinydb import TinyDB  # the file's storage loads with the first read or write
+
+            from .tinydb_file import AtomicJSONStorage, OneWriteMiddleware
+
             storage = OneWriteMiddleware(AtomicJSONStorage)
             db = TinyDB(self.path, storage=storage)
             generation = uuid.uuid4().hex
@@ -272,13 +192,13 @@ class TinyDBStore:
 
     def snapshot(self) -> tuple[str | None, list[Profile]]:
         before = self.generation()
-        data = AtomicJSONStorage(self.path).read() or {}
+        data = _read(self.path)
         table = data.get(PEOPLE_TABLE, {})
         people = [_profile(table[key], self.path) for key in sorted(table, key=_doc_order)]
         return (before if before == self.generation() else None), people
 
     def changed_dates(self) -> dict[str, str]:
-        data = AtomicJSONStorage(self.path).read() or {}
+        data = _read(self.path)
         dates = data.get(CHANGED_TABLE, {}).get("1", {})
         return {k: v for k, v in dates.items() if isinstance(v, str)} if isinstance(dates, dict) else {}
 
@@ -311,12 +231,21 @@ class TinyDBStore:
             atomic_copy(self.path, self.backup_path)
 
     def _documents(self) -> list[dict[str, Any]]:
-        data = AtomicJSONStorage(self.path).read() or {}
+        data = _read(self.path)
         table = data.get(PEOPLE_TABLE, {})
         return [table[key] for key in sorted(table, key=_doc_order)]
 
 
+def _read(path: Path) -> dict[str, dict[str, Any]]:
+    """The whole directory file, table by table (nothing when it is missing or blank)."""
+    from .tinydb_file import AtomicJSONStorage
+
+    return AtomicJSONStorage(path).read() or {}
+
+
 def _apply(table: Any, doc_ids: dict[str, int], changes: Changes) -> None:
+    from tinydb.table import Document
+
     replaced = [doc_ids[p.id] for p in changes.upserts if p.id in doc_ids]
     gone = [doc_ids[i] for i in changes.removals if i in doc_ids]
     if replaced or gone:
@@ -333,6 +262,8 @@ def _apply(table: Any, doc_ids: dict[str, int], changes: Changes) -> None:
 
 def _record_changes(table: Any, changes: Changes, today: str) -> None:
     """Keep, next to the people, the day each of them was last changed (one document)."""
+    from tinydb.table import Document
+
     current = table.get(doc_id=1)
     dates = {k: v for k, v in dict(current or {}).items() if k not in set(changes.removals)}
     dates.update({profile.id: today for profile in changes.upserts})

@@ -87,7 +87,8 @@ def test_a_lock_timeout_that_is_not_a_number_is_a_clear_error(
 
 
 def test_the_file_is_written_a_document_at_a_time_yet_is_exactly_compact_json(tmp_path: Path) -> None:
-    from expertfind.store import META_TABLE, AtomicJSONStorage
+    from expertfind.store import META_TABLE
+    from expertfind.tinydb_file import AtomicJSONStorage
 
     people = {str(n): {"id": f"p{n}", "name": f"Zoë Yılmaz {n}", "skills": ["kennis", {"name": "r"}]}
               for n in range(1, 20000)}  # more than the 1 MiB written at a time

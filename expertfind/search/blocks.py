@@ -11,7 +11,6 @@ import contextlib
 import heapq
 import os
 import shutil
-import tempfile
 from array import array
 from collections.abc import Iterator
 from itertools import islice, repeat
@@ -29,6 +28,8 @@ the postings of a whole organisation are never all in memory at once (4M is ~10,
 def blocks_folder(parent: Path) -> Iterator[Path]:
     """A private folder for index blocks, named after this process so that one left by a killed
     build can be told from one in use; removed with everything in it at the end."""
+    import tempfile  # only a big build spills blocks
+
     with tempfile.TemporaryDirectory(dir=parent, prefix=f"{BLOCKS_PREFIX}{os.getpid()}-") as folder:
         yield Path(folder)
 
