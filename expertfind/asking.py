@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime, timedelta
 
 from .directory import Directory
@@ -47,4 +46,4 @@ def ask(
         except OSError as exc:
             warn(f"Warning: the question was not logged ({log.path}: {exc.strerror}); "
                  "`expertfind log off` stops trying.")
-    return replace(answer, results=tuple(results))
+    return answer._replace(results=tuple(results))

@@ -256,7 +256,7 @@ def ask(
     half_life: Annotated[float, typer.Option(
         "--half-life", min=0.0, metavar="YEARS",
         help="Contributions lose half their weight every YEARS (0: never).",
-    )] = IndexSettings.half_life_years,
+    )] = IndexSettings().half_life_years,
     no_log: Annotated[bool, typer.Option(
         "--no-log", help="Do not add this question to the question log.",
     )] = False,

@@ -9,7 +9,6 @@ days) goes after everyone else. Deterministic for a given directory and log.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from typing import NamedTuple
 
 from .search import Match
@@ -56,7 +55,7 @@ def fair_order(matches: Sequence[Match], load: Load, *, tolerance: float = TOLER
             else:
                 note = (f"moved down from {before}: suggested {times} in the last {WINDOW_DAYS} days, "
                         f"more than a colleague within {tolerance:.0%}")
-        result.append(replace(match, rank=rank, fair_load=note))
+        result.append(match._replace(rank=rank, fair_load=note))
     return result
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import replace
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -80,5 +79,5 @@ def test_fair_load_only_reorders_and_is_deterministic(rows, counts: list[int], q
     for i, ahead in enumerate(first):  # nobody is put ahead of a score more than 5% higher
         for behind in first[i + 1:]:
             assert ahead.raw >= 0.95 * behind.raw
-    unfair = [replace(m, fair_load=None) for m in fair_order(results, Load({}, {}))]
+    unfair = [m._replace(fair_load=None) for m in fair_order(results, Load({}, {}))]
     assert [m.profile.id for m in unfair] == [m.profile.id for m in results]  # no log: no change

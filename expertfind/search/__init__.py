@@ -8,7 +8,8 @@ The pipeline: `text` (fold, tokenise, stem) -> `index` (evidence items per field
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..models import Profile
 from .index import CONTRIBUTION, SKILL, IndexSettings, SearchIndex, build_index
@@ -48,13 +49,14 @@ __all__ = [
 class RankingSettings:
     """Everything that shapes a ranking, in one place."""
 
-    index: IndexSettings = field(default_factory=IndexSettings)
-    matching: MatchWeights = field(default_factory=MatchWeights)
-    scoring: ScoringSettings = field(default_factory=ScoringSettings)
+    index: IndexSettings = IndexSettings()
+    matching: MatchWeights = MatchWeights()
+    scoring: ScoringSettings = ScoringSettings()
 
 
-@dataclass(frozen=True)
-class Evidence:
+# Records are NamedTuples rather than dataclasses: `ask` starts a fresh process every time, and
+# Python generates no methods for a NamedTuple when the module loads.
+class Evidence(NamedTuple):
     """A skill, contribution or role that made a person match, and how well (0..100)."""
 
     source: str
@@ -68,8 +70,7 @@ class Evidence:
     url: str | None = None
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):
     """One person to ask, with the evidence and the arithmetic behind the score."""
 
     rank: int
@@ -84,8 +85,7 @@ class Match:
     """Why fair load moved this person, when it did."""
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(NamedTuple):
     query: str
     concepts: tuple[Concept, ...]
     results: tuple[Match, ...]

@@ -227,8 +227,7 @@ def idf(people: int, holders: int) -> float:
     return math.log(1.0 + (people - holders + 0.5) / (holders + 0.5))
 
 
-@dataclass(frozen=True)
-class IndexSettings:
+class IndexSettings(NamedTuple):
     """What decides the weight of a piece of evidence before any query is asked."""
 
     half_life_years: float = 3.0

@@ -9,7 +9,6 @@ that count for one query word: the word itself, its stem variants, or its typo n
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from .index import SearchIndex
@@ -26,8 +25,7 @@ TYPO_BLOCKS_FROM = 50_000
 second letter) when there are more words of about its length than this; else among all."""
 
 
-@dataclass(frozen=True)
-class MatchWeights:
+class MatchWeights(NamedTuple):
     """How much a match of each kind is worth, relative to the exact word."""
 
     stem: float = 0.9

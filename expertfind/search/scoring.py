@@ -28,15 +28,13 @@ DEFAULT_LENGTH_NORMALISATION: Mapping[str, float] = {
 }
 
 
-@dataclass(frozen=True)
-class ScoringSettings:
-    """The knobs of the ranking model; the defaults are what `ask` uses."""
+class ScoringSettings(NamedTuple):
+    """The knobs of the ranking model; the defaults are what `ask` uses (the default mappings
+    are shared: read, never changed)."""
 
     k1: float = 1.2
-    field_weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_FIELD_WEIGHTS))
-    length_normalisation: Mapping[str, float] = field(
-        default_factory=lambda: dict(DEFAULT_LENGTH_NORMALISATION)
-    )
+    field_weights: Mapping[str, float] = DEFAULT_FIELD_WEIGHTS
+    length_normalisation: Mapping[str, float] = DEFAULT_LENGTH_NORMALISATION
     further_evidence: float = 0.5
     """Diminishing returns: the n-th best piece of evidence of a person counts n ** -further_evidence."""
     activity_prior: float = 0.25
