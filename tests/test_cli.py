@@ -384,13 +384,47 @@ def test_the_installed_command_builds_only_the_command_asked_for_yet_knows_them_
     assert run("synonyms", "list").returncode == 0
 
 
+def test_the_installed_command_writes_everything_and_keeps_exit_codes_when_it_ends_at_once(
+    tmp_path: Path,
+) -> None:
+    """`main()` ends the process without Python's teardown: output must still be complete,
+    exit codes kept, and a reader that stops early (`| head`) must not cause a traceback."""
+    import subprocess
+    import sys
+
+    env = {"EXPERTFIND_DB": str(tmp_path / "d.json"), "NO_COLOR": "1", "PATH": "/usr/bin:/bin"}
+    command = [sys.executable, "-m", "expertfind"]
+    assert subprocess.run([*command, "import", str(EXAMPLE)], env=env, timeout=60).returncode == 0
+    with (tmp_path / "answer.json").open("w") as out:
+        done = subprocess.run([*command, "ask", "intervisie", "--json", "--no-log"],
+                              stdout=out, env=env, timeout=60)
+    assert done.returncode == 0 and json.loads((tmp_path / "answer.json").read_text())["results"]
+    with (tmp_path / "export.json").open("w") as out:
+        assert subprocess.run([*command, "export"], stdout=out, env=env, timeout=60).returncode == 0
+    assert len(json.loads((tmp_path / "export.json").read_text())["people"]) == 31
+    with (tmp_path / "answer.txt").open("w") as out:
+        assert subprocess.run([*command, "ask", "intervisie", "--no-log"], stdout=out, env=env,
+                              timeout=60).returncode == 0
+    assert "Who to ask about: intervisie" in (tmp_path / "answer.txt").read_text()
+    empty = subprocess.run([*command, "ask", " "], capture_output=True, text=True, env=env, timeout=60)
+    assert empty.returncode == 1 and "Error: the question is empty" in empty.stderr
+    assert subprocess.run([*command, "asj"], capture_output=True, env=env, timeout=60).returncode == 2
+    reader = subprocess.Popen([*command, "export", "--format", "jsonl"], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, env=env)
+    assert reader.stdout is not None and reader.stderr is not None
+    assert reader.stdout.readline().startswith(b"{")
+    reader.stdout.close()  # the reader has gone
+    assert b"Traceback" not in reader.stderr.read()
+    reader.wait(timeout=60)
+
+
 def loaded_after(directory_file: Path, module: str, *args: str) -> tuple[str, bool]:
     """stdout of `expertfind ARGS` in a fresh process, and whether it loaded `module`."""
     import subprocess
     import sys
 
-    code = ("import sys; from expertfind.cli import main\n"
-            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+    code = ("import sys; from expertfind.cli import run\n"
+            "try:\n    run()\nexcept SystemExit:\n    pass\n"
             f"print({module!r} in sys.modules, file=sys.stderr)")
     done = subprocess.run(
         [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60,
