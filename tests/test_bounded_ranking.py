@@ -59,16 +59,19 @@ def everyone_and_bounded(people: list[Profile], question: str) -> tuple[PersonRa
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(directories, questions, st.integers(1, 12), st.sampled_from([1, 3, 10**9]), st.sampled_from([0.01, 0.5]))
+@given(directories, questions, st.integers(1, 12), st.sampled_from([1, 3, 10**9]), st.sampled_from([0.01, 0.5]),
+       st.sampled_from([0.5, 1.0]))
 def test_bounded_ranking_is_the_ranking_of_everyone(
-    people: list[Profile], question: str, count: int, long_from: int, min_idf: float
+    people: list[Profile], question: str, count: int, long_from: int, min_idf: float, everyone_from: float
 ) -> None:
-    """Stored bounds (`long_from` 1), bounds computed when asked (10**9: no term is long), and
-    the ceiling for common terms (`min_idf` 0.5: terms held by about a third or more)."""
+    """Stored bounds (`long_from` 1), bounds computed when asked (10**9: no term is long), the
+    ceiling for common terms (`min_idf` 0.5: terms held by about a third or more), and the switch
+    to scoring everyone when most people could still reach the top (`everyone_from` 0.5)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(ranking_module, "PRUNE_FROM", 0)
         patch.setattr(ranking_module, "FIRST_BATCH", 1)  # else a small directory is scored at once
         patch.setattr(ranking_module, "AHEAD", 1)
+        patch.setattr(ranking_module, "EVERYONE_FROM", everyone_from)  # 1.0: never
         patch.setattr(bounds_module, "BOUNDED_POSTINGS", long_from)
         patch.setattr(ranking_module, "BOUNDED_POSTINGS", long_from)
         patch.setattr(bounds_module, "MIN_BOUNDED_IDF", min_idf)

@@ -43,6 +43,9 @@ FIRST_BATCH = 64
 """At least this many people are scored first, those with the highest bounds..."""
 AHEAD = 2
 """...and at least this many times as many as asked for."""
+EVERYONE_FROM = 0.5
+"""When more than this share of the people with bounds could still reach the top, everyone is
+scored: one pass over the postings costs less than reading most people's postings one by one."""
 
 
 class PersonRanking:
@@ -145,6 +148,9 @@ class PersonRanking:
             return
         scored, slack = self._scored, 1.0 + 1e-9
         waiting = [p for p, limit in limits.items() if limit * slack >= kth and p not in scored]
+        if len(waiting) > len(limits) * EVERYONE_FROM:
+            self._score_everyone()
+            return
         waiting.sort(key=limits.__getitem__, reverse=True)
         position, size = 0, max(count, FIRST_BATCH)
         while position < len(waiting) and not certified(kth, limits[waiting[position]]):
