@@ -37,7 +37,9 @@ def _row(column: int, tf: int) -> tuple[int, ...]:
     return tuple((tf if tf <= MAX_TF else MAX_TF) if number == column else 0 for number in range(WIDTH))
 
 
-_ROWS = [[_row(column, tf) for tf in range(64)] for column in range(WIDTH)]
+_ROWS = [[array("H", _row(column, tf)).tobytes() for tf in range(64)] for column in range(WIDTH)]
+"""The packed counts of a term in one field only, by field and frequency: `frombytes` of one of
+these is three times as fast as `extend` by a tuple, and an index has tens of millions."""
 
 
 class EvidenceItem(NamedTuple):
@@ -353,6 +355,7 @@ class IndexBuilder:
                 row[other_column] = tf if tf <= MAX_TF else MAX_TF
         postings = self.postings
         plain = _ROWS[column]
+        common = len(plain)
         for term, tf in biggest.items():
             row = shared.pop(term, None) if shared else None
             if row is not None:
@@ -361,8 +364,12 @@ class IndexBuilder:
             if entry is None:
                 entry = postings[term] = Postings(array("I"), array("H"))
             entry.items.append(item_id)
-            entry.counts.extend(row if row is not None else plain[tf] if tf < len(plain)
-                                else _row(column, tf))
+            if row is not None:
+                entry.counts.extend(row)
+            elif tf < common:
+                entry.counts.frombytes(plain[tf])
+            else:
+                entry.counts.extend(_row(column, tf))
         for term, row in shared.items():
             entry = postings.get(term)
             if entry is None:

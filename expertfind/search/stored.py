@@ -20,7 +20,7 @@ import struct
 import sys
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import accumulate
+from itertools import accumulate, islice
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
@@ -68,7 +68,7 @@ class _Sections:
     def add_strings(self, name: str, strings: Iterable[str]) -> None:
         """Strings as one UTF-8 blob plus the offset where each starts (and where the last ends)."""
         starts = array("Q", [0])
-        self.add_all(name, _counted(starts, (string.encode("utf-8") for string in strings)))
+        self.add_all(name, _joined(starts, (string.encode("utf-8") for string in strings)))
         self.add(name + ".starts", starts)
 
     def _write(self, blob: bytes | bytearray | array[Any]) -> None:
@@ -205,7 +205,7 @@ def _write_sections(sections: _Sections, index: SearchIndex, postings: _PostingS
     sections.add("tie_order", array("I", index.tie_order))
     sections.add_strings("ids", index.ids)
     starts = array("Q", [0])
-    sections.add_all("people", _counted(starts, (marshal.dumps(person_record(p)) for p in index.people)))
+    sections.add_all("people", _joined(starts, (marshal.dumps(person_record(p)) for p in index.people)))
     sections.add("people.starts", starts)
     sections.add("activity", array("I", index.activity))
     sections.add("item_person", array("I", index.item_person))
@@ -299,8 +299,9 @@ def load_index(path: Path, *, generation: str, settings: str) -> SearchIndex | N
         return None
 
 
-def _counted(ends: array[int], blobs: Iterable[bytes]) -> Iterator[bytes]:
-    """`blobs`, noting in `ends` where each ends as it goes by."""
-    for blob in blobs:
-        ends.append(ends[-1] + len(blob))
-        yield blob
+def _joined(ends: array[int], blobs: Iterable[bytes], chunk: int = 1 << 14) -> Iterator[bytes]:
+    """`blobs` joined a chunk at a time, noting in `ends` where each ends (from `ends[-1]` on)."""
+    blobs = iter(blobs)
+    while batch := list(islice(blobs, chunk)):
+        ends.extend(islice(accumulate(map(len, batch), initial=ends[-1]), 1, None))
+        yield b"".join(batch)
