@@ -213,3 +213,19 @@ def test_results_do_not_depend_on_import_order() -> None:
     random.Random(1).shuffle(shuffled)
     for question in ("crowdfunding", "kennis management", "projectmanagement excel"):
         assert _order(directory, question) == _order(shuffled, question)
+
+
+def test_a_compound_known_only_in_part_finds_its_longest_known_part() -> None:
+    ranker = Ranker(people(
+        {"id": "leader", "name": "L", "skills": ["leiderschap:5"],
+         "contributions": [{"title": "Leiderschap in de praktijk", "date": "2025-01-01"}]},
+        {"id": "teamlid", "name": "T", "skills": ["team:5", "crowdfunding:4"]},
+        *({"id": f"p{n}", "name": f"P{n}", "skills": ["beleid:2", "excel:1"]} for n in range(10)),
+    ))
+    answer = ranker.ask("leiderschapsprogramma voor teamleiders")
+    assert [m.profile.id for m in answer.results] == ["leader"]  # `team` is too short a part
+    hit = answer.results[0].evidence[0].hits[0]
+    assert (hit.term, hit.how) == ("leiderschap", "compound")
+    assert ids(ranker, "crowdfundingcampagne") == ["teamlid"]
+    assert ids(ranker, "programmaleiderschap") == ["leader"]
+    assert ids(ranker, "teambuilding") == []  # no known part of six letters or more

@@ -20,6 +20,8 @@ MIN_COMPOUND_PART = 3
 MAX_FUZZY_CANDIDATES = 3
 MIN_COMPOUND_WORD = 5
 MAX_COMPOUND_CANDIDATES = 10
+MIN_KNOWN_PART = 6
+"""An unknown compound matches its longest known part only when that part has this many letters."""
 TYPO_BLOCKS_FROM = 50_000
 """A typo is looked for among the words of about its length that start as it does (its first or
 second letter) when there are more words of about its length than this; else among all."""
@@ -205,7 +207,24 @@ class QueryAnalyzer:
                 candidates.setdefault(term, Candidate(term, weight, FUZZY))
             for term in self._compounds_containing(word):
                 candidates.setdefault(term, Candidate(term, self.weights.compound_part, COMPOUND))
+            if not candidates:
+                part = self._known_part(word)
+                if part is not None:
+                    candidates[part] = Candidate(part, self.weights.compound_part, COMPOUND)
         return Slot(word, tuple(candidates.values()))
+
+    def _known_part(self, word: str) -> str | None:
+        """For a compound the directory knows only in part, its longest known part:
+        `leiderschapsprogramma` -> `leiderschap` when `programma` is nowhere in the directory."""
+        if not word.isalpha() or len(word) < MIN_KNOWN_PART + MIN_COMPOUND_PART:
+            return None
+        vocabulary = self.index.postings
+        for size in range(len(word) - MIN_COMPOUND_PART, MIN_KNOWN_PART - 1, -1):
+            head, tail = word[:size], word[-size:]
+            for part in (head, head[:-1] if head.endswith(("s", "e")) else "", tail):
+                if len(part) >= MIN_KNOWN_PART and part in vocabulary:
+                    return part
+        return None
 
     def _compounds_containing(self, word: str) -> list[str]:
         """Compounds in the vocabulary that start or end with `word`: `programma` and
