@@ -21,7 +21,6 @@ tiny IDF.
 
 from __future__ import annotations
 
-import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from itertools import repeat
@@ -29,10 +28,10 @@ from operator import mul
 from typing import TYPE_CHECKING, NamedTuple
 
 from .index import Postings, SearchIndex
+from .scoring import ActivityBoost, Saturation, ScoringSettings, diminishing_sum, rank_weights
 
 if TYPE_CHECKING:
     from .query import Concept
-    from .scoring import Saturation, ScoringSettings
 
 BOUNDED_POSTINGS = 2000
 """Terms in this many evidence items or more are long: their bounds are kept in the index (or,
@@ -40,6 +39,10 @@ held by almost everyone, bounded by the ceiling); shorter ones are bounded when 
 MIN_BOUNDED_IDF = 0.01
 """A long term with a lower IDF (held by about 99% of the people or more) gets no bounds of its
 own: `ceiling` times its IDF is bound enough, and computing them would cost the most."""
+
+
+RELATIVE_SLACK = 1.0 + 1e-9
+ABSOLUTE_SLACK = 1e-300
 
 
 class TermBounds(NamedTuple):
@@ -84,26 +87,14 @@ def term_bounds(index: SearchIndex, postings: Postings, saturation: Saturation,
     items = postings.items
     points = list(map(mul, map(index.item_weight.__getitem__, items), saturation.all(postings)))
     runs = Counter(map(index.item_person.__getitem__, items))  # a person's items come together
-    exponent = -settings.further_evidence
-    rank_weight = [rank ** exponent for rank in range(1, 1 + max(runs.values(), default=0))]
-    activity, prior = index.activity, settings.activity_prior
-    boosts: dict[int, float] = {}
+    rank_weight = rank_weights(settings, max(runs.values(), default=0))
+    boost = ActivityBoost(index.activity, settings.activity_prior)
     values = []
     start = 0
     for person, count in runs.items():
-        if count == 1:
-            summed = points[start]
-        else:
-            found = sorted(points[start : start + count], reverse=True)
-            summed = sum(map(mul, found, rank_weight))
+        summed = diminishing_sum(points[start : start + count], rank_weight)
         start += count
-        if prior:
-            contributed = activity[person]
-            boost = boosts.get(contributed)
-            if boost is None:
-                boost = boosts[contributed] = (1.0 + contributed) ** prior
-            summed *= boost
-        values.append(summed)
+        values.append(summed * boost.of(person) if boost.prior else summed)
     return TermBounds(list(runs), values)
 
 
@@ -188,6 +179,8 @@ def question_bounds(
 
 
 def certified(kth: float, rest: float) -> bool:
-    """Whether a score of `kth` is surely above every score bounded by `rest` (bounds and scores
-    are computed in different orders: a relative slack of 1e-9 covers their rounding)."""
-    return kth > rest * (1.0 + 1e-9) and not math.isnan(kth)
+    """Whether a score of `kth` is surely above every score bounded by `rest`. Bounds and scores
+    are computed in different orders: a relative slack of 1e-9 covers their rounding, and an
+    absolute one of 1e-300 the scores so small (evidence thousands of years older than the
+    newest) that floats keep only a few digits of them."""
+    return kth > rest * RELATIVE_SLACK + ABSOLUTE_SLACK

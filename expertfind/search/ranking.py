@@ -15,7 +15,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 
 from .bounds import (
+    ABSOLUTE_SLACK,
     BOUNDED_POSTINGS,
+    RELATIVE_SLACK,
     QuestionBounds,
     TermBounds,
     bounded,
@@ -146,8 +148,9 @@ class PersonRanking:
         if bounds.anyone > 0.0 and not certified(kth, bounds.anyone):
             self._score_everyone()  # a word almost everyone uses weighs too much to leave out
             return
-        scored, slack = self._scored, 1.0 + 1e-9
-        waiting = [p for p, limit in limits.items() if limit * slack >= kth and p not in scored]
+        scored, slack, tiny = self._scored, RELATIVE_SLACK, ABSOLUTE_SLACK
+        waiting = [p for p, limit in limits.items()  # not `certified(kth, limit)`, inlined
+                   if limit * slack + tiny >= kth and p not in scored]
         if len(waiting) > len(limits) * EVERYONE_FROM:
             self._score_everyone()
             return

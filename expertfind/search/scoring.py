@@ -113,29 +113,49 @@ def person_scores(
             for person in persons:
                 covered[person] = covered.get(person, 0.0) + weight
     everyone_covers = weights[0] / total_importance if len(concepts) == 1 else 0.0
-    exponent = -settings.further_evidence
-    longest = max(map(len, points_of.values()), default=0)
-    rank_weight = [rank ** exponent for rank in range(1, 1 + longest)]
-    activity, prior = index.activity, settings.activity_prior
-    boosts: dict[int, float] = {}  # (1 + activity) ** prior, per activity: people share them
+    rank_weight = rank_weights(settings, max(map(len, points_of.values()), default=0))
+    boost = ActivityBoost(index.activity, settings.activity_prior)
     scores: dict[int, tuple[float, float, float]] = {}
     for person, points in points_of.items():
-        if len(points) == 1:
-            summed = points[0]  # == sum([points[0] * 1.0])
-        else:
-            points.sort(reverse=True)
-            summed = sum(map(mul, points, rank_weight))
+        summed = diminishing_sum(points, rank_weight)
         coverage = covered[person] / total_importance if covered else everyone_covers
         raw = summed * coverage**settings.coverage_exponent
-        if prior:
-            contributed = activity[person]
-            boost = boosts.get(contributed)
-            if boost is None:
-                boost = boosts[contributed] = (1.0 + contributed) ** prior
-            raw *= boost
+        if boost.prior:
+            raw *= boost.of(person)
         if raw > 0.0:
             scores[person] = (raw, coverage, summed)
     return scores
+
+
+def rank_weights(settings: ScoringSettings, longest: int) -> list[float]:
+    """What the n-th best piece of a person's evidence counts (n = 1..longest)."""
+    exponent = -settings.further_evidence
+    return [rank ** exponent for rank in range(1, 1 + longest)]
+
+
+def diminishing_sum(points: list[float], rank_weight: Sequence[float]) -> float:
+    """A person's points summed with diminishing returns, best first (`points` gets sorted)."""
+    if len(points) == 1:
+        return points[0]  # == sum([points[0] * 1.0])
+    points.sort(reverse=True)
+    return float(sum(map(mul, points, rank_weight)))
+
+
+class ActivityBoost:
+    """`(1 + contributions) ** prior` of each person, computed once per number of contributions
+    (people share them)."""
+
+    def __init__(self, activity: Sequence[int], prior: float) -> None:
+        self.activity = activity
+        self.prior = prior
+        self._boosts: dict[int, float] = {}
+
+    def of(self, person: int) -> float:
+        contributed = self.activity[person]
+        boost = self._boosts.get(contributed)
+        if boost is None:
+            boost = self._boosts[contributed] = (1.0 + contributed) ** self.prior
+        return boost
 
 
 def question_importance(index: SearchIndex, concepts: list[Concept]) -> dict[str, float]:
