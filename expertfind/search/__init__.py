@@ -2,7 +2,8 @@
 
 The pipeline: `text` (fold, tokenise, stem) -> `index` (evidence items per field) ->
 `query` (concepts with exact, stem, typo, synonym and compound alternatives) -> `scoring`
-(BM25F per item, summed per person with diminishing returns).
+(BM25F per item, summed per person with diminishing returns) -> `ranking` (the best people, found
+through the upper bounds of `bounds` when the index has them).
 """
 
 from __future__ import annotations

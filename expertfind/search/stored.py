@@ -3,7 +3,8 @@
 One file, written when the directory changes (a big directory's postings through
 `search.blocks`): named sections (the vocabulary, the postings of each term as packed integers,
 the evidence items and people as parallel arrays, each person as a compact `marshal` record, the
-vocabulary by length and by ending for typo and compound search), then a small `marshal` header
+vocabulary by length and by ending for typo and compound search, the score bounds of the long
+terms for the default scoring settings: `search.bounds`), then a small `marshal` header
 with the table of sections (core types only: loading it can never run code). `ask` maps the file
 and reads the sections in place (`search.mapped`): only what a question touches is decoded (the
 postings of its terms and the people in the answer). The header carries the generation of the
