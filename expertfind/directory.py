@@ -293,7 +293,7 @@ class Directory:
             key = settings_key(settings)
             with contextlib.suppress(OSError):  # the index is a cache: ask rebuilds it when missing
                 write_index(index_file, people, settings, generation=generation, settings=key,
-                            progress=self.progress)
+                            progress=self.progress, synonyms=load_synonyms(self.synonyms_file).record())
                 stored = load_index(index_file, generation=generation, settings=key)
                 if stored is not None:
                     return stored
@@ -321,8 +321,9 @@ class Directory:
 
     def ranker(self, settings: RankingSettings | None = None) -> Ranker:
         settings = settings or RankingSettings()
-        return Ranker.from_index(self.search_index(settings.index),
-                                 synonyms=load_synonyms(self.synonyms_file), settings=settings)
+        index = self.search_index(settings.index)
+        synonyms = load_synonyms(self.synonyms_file, stored=index.stored_synonyms)
+        return Ranker.from_index(index, synonyms=synonyms, settings=settings)
 
     def ask(
         self, question: str, *, limit: int = 5, include_unavailable: bool = False

@@ -183,3 +183,33 @@ def test_each_person_s_evidence_items_are_found_in_built_and_stored_indexes(tmp_
             profile = index.people[person]
             assert all(index.item_person[item] == person for item in items)
             assert len(items) <= len(profile.skills) + len(profile.contributions) + 1  # + the role
+
+
+def test_the_stored_index_keeps_the_synonyms_table_while_its_texts_are_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from expertfind.search.synonyms import SynonymTable, load_synonyms
+
+    db = tmp_path / "directory.json"
+    user_file = tmp_path / "synonyms.txt"
+    user_file.write_text("peerreview | collegiale toetsing\n", "utf-8")
+    directory = Directory(TinyDBStore(db), index_file=db.with_name("directory.json.index"),
+                          synonyms_file=user_file)
+    directory.import_files([EXAMPLE])
+    stored = directory.search_index().stored_synonyms
+    parsed = load_synonyms(user_file)
+    assert stored == parsed.record()
+    kept = load_synonyms(user_file, stored=stored)
+    assert (kept.groups, kept._by_key, kept.longest) == (parsed.groups, parsed._by_key, parsed.longest)
+    assert kept.equivalents(["peerreview"]) == ["collegiale toetsing"]
+
+    def no_parsing(self: SynonymTable, groups: object) -> None:
+        raise AssertionError("parsed the table again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(SynonymTable, "add_groups", no_parsing)
+        assert directory.ask("crowdfunding").results  # the stored table, not parsed
+        user_file.write_text("peerreview | intervisie\n", "utf-8")
+        with pytest.raises(AssertionError, match="parsed the table again"):
+            directory.ask("crowdfunding")
+    assert load_synonyms(user_file, stored=stored).equivalents(["peerreview"]) == ["intervisie"]

@@ -182,6 +182,8 @@ class SearchIndex:
     """How many people hold each term, as far as asked (a stored index has them all)."""
     bounds: ScoreBounds | None = None
     """Upper bounds on people's scores per long term (`search.bounds`), when the index has them."""
+    stored_synonyms: object = None
+    """The synonyms table kept with a stored index (`SynonymTable.record`), or None."""
 
     @property
     def vocabulary(self) -> Vocabulary:

@@ -65,6 +65,7 @@ def mapped_index(header: dict[str, Any], view: MappedSections) -> SearchIndex:
             {length: view.raw(f"alphabetic.{length}") for length in header["alphabetic_lengths"]},
             header["alphabetic_letters"],
         ),
+        stored_synonyms=header.get("synonyms"),
         bounds=ScoreBounds(header["bounds"], header["ceiling"], StoredBounds(
             postings, view.integers("bounded_terms", "I"), view.integers("bound_starts", "Q"),
             view.integers("bound_people", "I"), view.floats("bound_values"))),

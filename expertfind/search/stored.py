@@ -101,6 +101,7 @@ def write_index(
     settings: str,
     progress: Progress | None = None,
     block_postings: int = BLOCK_POSTINGS,
+    synonyms: object = None,
 ) -> None:
     """Index `people` and store the index exactly as `save_index(path, build_index(people))`
     would, holding about `block_postings` postings in memory at most: the postings built so
@@ -122,6 +123,7 @@ def write_index(
             if builder.posting_count >= block_postings:
                 spill()
         index = builder.index()
+        index.stored_synonyms = synonyms
         source: _PostingSource
         if not blocks:
             index.postings = builder.take_postings()
@@ -145,7 +147,7 @@ def _save(path: Path, index: SearchIndex, postings: _PostingSource, *, generatio
         sections = _Sections(handle)
         header = _write_sections(sections, index, postings)
         sections.flush()
-        header.update(format=FORMAT, generation=generation, settings=settings,
+        header.update(format=FORMAT, generation=generation, settings=settings, synonyms=index.stored_synonyms,
                       sections=sections.table)
         packed = marshal.dumps(header)
         handle.write(packed + _LENGTH.pack(len(packed)))

@@ -1,7 +1,10 @@
 """The synonyms and translations table: groups of terms that mean the same thing.
 
 The package ships a Dutch <-> English table; a user file next to the directory extends it
-(one group a line, terms separated by `|`).
+(one group a line, terms separated by `|`). Tokenising and stemming the table costs a few
+milliseconds, on every question: the stored search index keeps the table as it was when the
+index was written (`SynonymTable.record`), with the texts it came from, and `load_synonyms`
+uses it while those texts are unchanged.
 """
 
 from __future__ import annotations
@@ -13,6 +16,12 @@ from pathlib import Path
 from .text import DATA, english_stems, stems, tokenize
 
 PhraseKey = tuple[str, ...]
+Sources = tuple[str, str]
+"""The texts a table is made of: the shipped table's and the user file's ("" when there is none)."""
+Groups = tuple[tuple[str, ...], ...]
+Keys = tuple[tuple[PhraseKey, tuple[int, ...]], ...]
+Record = tuple[Sources, tuple[Groups, Keys, int]]
+"""A table and its sources in core types only (what `marshal` stores)."""
 
 
 def phrase_key(tokens: Sequence[str]) -> PhraseKey:
@@ -27,6 +36,21 @@ class SynonymTable:
     groups: list[tuple[str, ...]] = field(default_factory=list)
     _by_key: dict[PhraseKey, list[int]] = field(default_factory=dict)
     longest: int = 0
+    sources: Sources | None = None
+    """The texts the table was loaded from, when it was (see `record`)."""
+
+    def record(self) -> Record | None:
+        """The table with its sources, in core types, for the stored index (None when the table
+        was not made by `load_synonyms`)."""
+        if self.sources is None:
+            return None
+        keys = tuple((key, tuple(groups)) for key, groups in self._by_key.items())
+        return self.sources, (tuple(self.groups), keys, self.longest)
+
+    @classmethod
+    def from_record(cls, record: Record) -> SynonymTable:
+        sources, (groups, keys, longest) = record
+        return cls(list(groups), {key: list(found) for key, found in keys}, longest, sources)
 
     def add_groups(self, groups: Iterable[Iterable[str]]) -> None:
         """Groups of two or more phrases, their words stemmed in one go (the table is loaded
@@ -71,11 +95,19 @@ def parse_lines(lines: Iterable[str]) -> list[list[str]]:
     return groups
 
 
-def load_synonyms(user_file: Path | None = None) -> SynonymTable:
-    """The shipped table, extended by `user_file` when it exists."""
+def synonym_sources(user_file: Path | None = None) -> Sources:
+    user = user_file.read_text("utf-8") if user_file is not None and user_file.is_file() else ""
+    return (DATA / "synonyms.txt").read_text("utf-8"), user
+
+
+def load_synonyms(user_file: Path | None = None, *, stored: object = None) -> SynonymTable:
+    """The shipped table, extended by `user_file` when it exists; taken from `stored` (a
+    `SynonymTable.record` kept in the search index) when it was made from the same texts."""
+    sources = synonym_sources(user_file)
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == sources:
+        return SynonymTable.from_record(stored)
     table = SynonymTable()
-    shipped = DATA / "synonyms.txt"
-    table.add_groups(parse_lines(shipped.read_text("utf-8").splitlines()))
-    if user_file is not None and user_file.is_file():
-        table.add_groups(parse_lines(user_file.read_text("utf-8").splitlines()))
+    for text in sources:
+        table.add_groups(parse_lines(text.splitlines()))
+    table.sources = sources
     return table
