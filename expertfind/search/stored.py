@@ -127,12 +127,10 @@ def write_index(
         source: _PostingSource
         if not blocks:
             index.postings = builder.take_postings()
-            index.by_stem = stem_table(sorted(index.postings))
             source = _PostingsInMemory(index)
         else:
             spill()
             source = MergedBlocks(blocks)
-            index.by_stem = stem_table(source.terms)
         if progress is not None:
             progress("Saving", 0, 1)
         _save(path, index, source, generation=generation, settings=settings)
@@ -202,9 +200,13 @@ def _write_sections(sections: _Sections, index: SearchIndex, postings: _PostingS
         blob = "\n".join(words).encode("utf-8")
         sections.add(f"alphabetic.{length}", blob)
         letters[length] = (len(words), _letter_spans(words))
-    stem_keys = sorted(index.by_stem)
+    del by_length
+    # The stems of a big vocabulary take much memory: made only now (when the index has none
+    # yet, as when `write_index` builds it), after the sort by ending has let its strings go.
+    by_stem = index.by_stem or stem_table(terms)
+    stem_keys = sorted(by_stem)
     sections.add_strings("stem_keys", stem_keys)
-    sections.add_strings("stem_terms", (" ".join(index.by_stem[key]) for key in stem_keys))
+    sections.add_strings("stem_terms", (" ".join(by_stem[key]) for key in stem_keys))
     sections.add("tie_order", array("I", index.tie_order))
     sections.add_strings("ids", index.ids)
     starts = array("Q", [0])
@@ -217,7 +219,7 @@ def _write_sections(sections: _Sections, index: SearchIndex, postings: _PostingS
     sections.add("item_weight", array("d", index.item_weight))
     for name in FIELDS:
         sections.add(f"lengths.{name}", array("I", index.field_lengths[name]))
-    return {"average_length": dict(index.average_length), "alphabetic_lengths": sorted(by_length),
+    return {"average_length": dict(index.average_length), "alphabetic_lengths": sorted(letters),
             "alphabetic_letters": letters,
             "bounds": repr(bounds.settings), "ceiling": bounds.ceiling}
 
@@ -302,8 +304,10 @@ def load_index(path: Path, *, generation: str, settings: str) -> SearchIndex | N
         return None
 
 
-def _joined(ends: array[int], blobs: Iterable[bytes], chunk: int = 1 << 14) -> Iterator[bytes]:
-    """`blobs` joined a chunk at a time, noting in `ends` where each ends (from `ends[-1]` on)."""
+def _joined(ends: array[int], blobs: Iterable[bytes], chunk: int = 1 << 12) -> Iterator[bytes]:
+    """`blobs` joined a chunk at a time, noting in `ends` where each ends (from `ends[-1]` on).
+    Chunks of a few thousand: whole people are about a kilobyte each, and an import of 100,000
+    people is at its peak of memory while they are written."""
     blobs = iter(blobs)
     while batch := list(islice(blobs, chunk)):
         ends.extend(islice(accumulate(map(len, batch), initial=ends[-1]), 1, None))
