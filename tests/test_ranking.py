@@ -229,3 +229,20 @@ def test_a_compound_known_only_in_part_finds_its_longest_known_part() -> None:
     assert ids(ranker, "crowdfundingcampagne") == ["teamlid"]
     assert ids(ranker, "programmaleiderschap") == ["leader"]
     assert ids(ranker, "teambuilding") == []  # no known part of six letters or more
+
+
+def test_in_a_big_vocabulary_a_typo_is_looked_for_among_words_that_start_alike(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from expertfind.search import query
+
+    ranker = Ranker(people(
+        {"id": "crowd", "name": "C", "skills": ["crowdfunding:5"]},
+        *({"id": f"p{n}", "name": f"P{n}", "skills": ["beleid:2"]} for n in range(5)),
+    ))
+    for typo in ("crwodfunding", "rcowdfunding", "xrowdfunding"):
+        assert ids(ranker, typo) == ["crowd"]  # a small vocabulary: every word is compared
+    monkeypatch.setattr(query, "TYPO_BLOCKS_FROM", 0)  # as if the vocabulary were big
+    assert ids(Ranker(ranker.index.people), "crwodfunding") == ["crowd"]  # same first letter
+    assert ids(Ranker(ranker.index.people), "rcowdfunding") == ["crowd"]  # its second letter
+    assert ids(Ranker(ranker.index.people), "xrowdfunding") == []  # the first letter is wrong

@@ -1,5 +1,5 @@
 """Upper bounds on people's scores, so that a question scores only the people who can still
-reach the top of the answer (`scoring.PersonRanking`).
+reach the top of the answer (`ranking.PersonRanking`).
 
 A term's bound for a person is `boost(p) * S(u_i)`: the points of the person's evidence items
 for the term alone (`u_i`: item weight times saturated frequency, as scoring computes them)
@@ -75,8 +75,7 @@ def ceiling(index: SearchIndex, settings: ScoringSettings) -> float:
     saturation's limit (k1 + 1), as many items as anyone has, the largest activity boost."""
     if not index.item_person:
         return 0.0
-    most_items = max(Counter(index.item_person).values())
-    ranks = sum(rank ** -settings.further_evidence for rank in range(1, most_items + 1))
+    ranks = sum(rank_weights(settings, max(Counter(index.item_person).values())))
     boost = (1.0 + max(index.activity, default=0)) ** settings.activity_prior
     return float((settings.k1 + 1.0) * max(index.item_weight) * ranks * boost * (1.0 + 1e-9))
 
@@ -139,6 +138,8 @@ def question_bounds(
 ) -> QuestionBounds:
     """The bounds of everyone's raw score for one question. `bounds_of(term)` gives a term's
     bounds, or None for a term held by almost everyone (bounded by `ceiling` times its weight)."""
+    if not concepts:
+        return QuestionBounds({}, 0.0)
     total = sum(importance.values()) or 1.0
     exponent = settings.coverage_exponent
     per_concept: list[tuple[dict[int, float], float, float]] = []  # bound, floor, importance
@@ -159,8 +160,6 @@ def question_bounds(
     floors = sum(floor for _, floor, _ in per_concept)
     anyone_covers = sum(weight for _, floor, weight in per_concept if floor > 0.0) / total
     anyone = floors * anyone_covers**exponent if floors > 0.0 else 0.0
-    if not per_concept:
-        return QuestionBounds({}, 0.0)
     if len(per_concept) == 1:  # one concept: everyone who matches covers the whole question
         bound = per_concept[0][0]
         people = {person: value + floors for person, value in bound.items()} if floors else bound

@@ -123,7 +123,7 @@ class StoredPostings(Mapping[str, Postings]):
                 raise KeyError(term)
             start, end = self._offsets[number], self._offsets[number + 1]
             middle = start + 4 * self._frequencies[number]
-            found = Postings(_array("I", self._blobs[start:middle]), _array("H", self._blobs[middle:end]))
+            found = Postings(unpacked("I", self._blobs[start:middle]), unpacked("H", self._blobs[middle:end]))
             self._decoded[term] = found
         return found
 
@@ -282,7 +282,8 @@ class StoredPeople(Sequence[Profile]):
         return len(self._offsets) - 1
 
 
-def _array(code: str, packed: bytes | memoryview) -> array[Any]:
+def unpacked(code: str, packed: bytes | memoryview) -> array[Any]:
+    """Numbers of type `code` packed in `packed`, as an array of their own."""
     numbers = array(code)
     numbers.frombytes(packed)
     return numbers

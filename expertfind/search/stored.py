@@ -31,7 +31,7 @@ from ..progress import Progress, counted
 from .blocks import BLOCK_POSTINGS, Block, MergedBlocks, blocks_folder, remove_abandoned_blocks
 from .bounds import bounded, ceiling, term_bounds
 from .index import FIELDS, WIDTH, IndexBuilder, IndexSettings, Postings, SearchIndex, idf, stem_table
-from .mapped import MappedSections, mapped_index, person_record
+from .mapped import MappedSections, mapped_index, person_record, unpacked
 from .scoring import Saturation, ScoringSettings
 
 MAGIC = b"EXPERTFIND-INDEX\x07"
@@ -269,11 +269,8 @@ def _letter_spans(words: list[str]) -> dict[str, tuple[int, int]]:
 
 
 def _numbers(code: str, packed: bytes | array[int]) -> array[int]:
-    if isinstance(packed, array):
-        return packed
-    numbers = array(code)
-    numbers.frombytes(packed)
-    return numbers
+    """Postings as the writer has them: arrays from memory, bytes from merged blocks."""
+    return packed if isinstance(packed, array) else unpacked(code, packed)
 
 
 def load_index(path: Path, *, generation: str, settings: str) -> SearchIndex | None:
