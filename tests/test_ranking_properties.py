@@ -192,3 +192,17 @@ def test_the_synonyms_table_finds_each_phrase_by_its_words_stemmed_one_by_one() 
     for _, tokens in phrases:
         if tokens:
             assert table.group_of(tokens) == first[phrase_key(tokens)]
+
+
+token_texts = st.lists(st.one_of(
+    words, st.sampled_from(["c++", "C#", "ci/cd", "Node.js", "e.g.", "R&D", "..", "+.", "a.b.", "Zoë", "ß", "İ"]),
+    st.text(alphabet=st.sampled_from("aZ09 +#./&-_'’,;!\n\tëé\x00\x1f"), max_size=8), st.text(max_size=4),
+), max_size=12).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(token_texts)
+def test_tokens_are_what_the_token_pattern_finds_in_the_folded_text(text: str) -> None:
+    from expertfind.search.text import _TOKEN, fold, tokenize
+
+    assert tokenize(text) == _TOKEN.findall(fold(text))

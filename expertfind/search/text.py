@@ -44,9 +44,23 @@ def fold(text: str) -> str:
     return _APOSTROPHES.sub("", _NON_ASCII.sub(_drop_combining, decomposed))
 
 
+_TOKEN_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789+#./&")
+_SEPARATE = str.maketrans({chr(code): " " for code in range(128) if chr(code) not in _TOKEN_CHARACTERS})
+"""Every ASCII character that is never part of a token, made a space: no token spans one."""
+
+
 def tokenize(text: str) -> list[str]:
     """All tokens of `text`, folded, in order, stop words included."""
-    return _TOKEN.findall(fold(text))
+    folded = fold(text)
+    if not folded.isascii():
+        return _TOKEN.findall(folded)
+    # Same tokens, quicker: a token never spans a character outside _TOKEN_CHARACTERS, so
+    # the text splits there first, and only the rare piece with `+#./&` (`c++`, `node.js`,
+    # a word before a full stop) needs the pattern.
+    pieces = folded.translate(_SEPARATE).split()
+    if all(map(str.isalnum, pieces)):
+        return pieces
+    return [token for piece in pieces for token in ((piece,) if piece.isalnum() else _TOKEN.findall(piece))]
 
 
 def _word_list(name: str) -> frozenset[str]:
