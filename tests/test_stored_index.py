@@ -133,9 +133,9 @@ def test_the_stored_vocabulary_finds_what_the_built_one_finds(tmp_path: Path) ->
     assert sum(len(built.alphabetic_starting(9, letter)) for letter in "abcdefghijklmnopqrstuvwxyz") > 0
 
 
-@pytest.mark.parametrize("block_postings", [1, 97, 2_000, 10**9])
+@pytest.mark.parametrize("block_occurrences", [1, 97, 2_000, 10**9])
 def test_an_index_built_in_blocks_is_byte_for_byte_the_index_built_whole(
-    tmp_path: Path, block_postings: int
+    tmp_path: Path, block_occurrences: int
 ) -> None:
     """A big directory is indexed in blocks spilled to disk and merged; the file must be the
     one a build in memory writes (blocks of 1 posting, of a few people, of many, and one)."""
@@ -149,7 +149,7 @@ def test_an_index_built_in_blocks_is_byte_for_byte_the_index_built_whole(
     whole, blocks = tmp_path / "whole.index", tmp_path / "blocks.index"
     save_index(whole, build_index(people), generation="g", settings="s")
     write_index(blocks, people, IndexSettings(), generation="g", settings="s",
-                block_postings=block_postings)
+                block_occurrences=block_occurrences)
     assert blocks.read_bytes() == whole.read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["blocks.index", "whole.index"]  # no blocks left
 

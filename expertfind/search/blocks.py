@@ -19,9 +19,10 @@ from pathlib import Path
 from .index import WIDTH, IndexBuilder
 
 BLOCKS_PREFIX = ".expertfind-index-blocks-"
-BLOCK_POSTINGS = 4_000_000
-"""A directory with more postings than this is indexed in blocks spilled to disk and merged:
-the postings of a whole organisation are never all in memory at once (4M is ~10,000 people)."""
+BLOCK_OCCURRENCES = 4_000_000
+"""A directory with more term occurrences than this is indexed in blocks spilled to disk and
+merged: the postings of a whole organisation are never all in memory at once (4M is ~5,000
+people; grouping a block into postings takes about 50 bytes per occurrence for a moment)."""
 
 
 @contextlib.contextmanager
@@ -68,24 +69,20 @@ def _running(pid: int) -> bool:
 
 class Block:
     """Postings spilled to disk: the terms (sorted) with their item and person counts stay in
-    memory; the packed postings go to a file that the merge reads once, front to back."""
+    memory; the packed postings go to a file that the merge reads once, front to back: every
+    term's items, then every term's counts (from `counts_offset` on)."""
 
     def __init__(self, path: Path, terms: list[str], frequencies: array[int], people: array[int]) -> None:
         self.path, self.terms, self.frequencies, self.people = path, terms, frequencies, people
+        self.counts_offset = 4 * sum(frequencies)
 
     @classmethod
     def spill(cls, path: Path, builder: IndexBuilder) -> Block:
         postings = builder.take_postings()
-        terms = sorted(postings)
-        item_person = builder.item_person
-        frequencies = array("I", (len(postings[term].items) for term in terms))
-        people = array("I", (len(set(map(item_person.__getitem__, postings[term].items))) for term in terms))
         with path.open("wb") as handle:
-            for term in terms:
-                items, counts = postings.pop(term)
-                handle.write(items)
-                handle.write(counts)
-        return cls(path, terms, frequencies, people)
+            handle.write(postings.items)
+            handle.write(postings.counts)
+        return cls(path, postings.terms, postings.frequencies, postings.people)
 
 
 class MergedBlocks:
@@ -123,6 +120,9 @@ class MergedBlocks:
         blocks = self._blocks
         with contextlib.ExitStack() as stack:
             files = [stack.enter_context(block.path.open("rb")) for block in blocks]
+            counts_files = [stack.enter_context(block.path.open("rb")) for block in blocks]
+            for block, handle in zip(blocks, counts_files, strict=True):
+                handle.seek(block.counts_offset)
             taken = [0] * len(blocks)
             holders = iter(self._holders)
             for holding in self._holding:
@@ -131,6 +131,6 @@ class MergedBlocks:
                     frequency = blocks[number].frequencies[taken[number]]
                     taken[number] += 1
                     items.append(files[number].read(frequency * 4))
-                    counts.append(files[number].read(frequency * 2 * WIDTH))
+                    counts.append(counts_files[number].read(frequency * 2 * WIDTH))
                 yield b"".join(items)
                 yield b"".join(counts)

@@ -22,6 +22,7 @@ from .text import stems, terms
 
 if TYPE_CHECKING:
     from .bounds import ScoreBounds
+    from .grouping import GroupedPostings
 
 SKILL, CONTRIBUTION, ROLE = "skill", "contribution", "role"
 SOURCES = (SKILL, CONTRIBUTION, ROLE)
@@ -31,15 +32,6 @@ WIDTH = len(FIELDS)
 FIELD_NUMBER = {name: number for number, name in enumerate(FIELDS)}
 MAX_TF = 0xFFFF
 
-
-def _row(column: int, tf: int) -> tuple[int, ...]:
-    """A posting's per-field counts when the term is in one field only."""
-    return tuple((tf if tf <= MAX_TF else MAX_TF) if number == column else 0 for number in range(WIDTH))
-
-
-_ROWS = [[array("H", _row(column, tf)).tobytes() for tf in range(64)] for column in range(WIDTH)]
-"""The packed counts of a term in one field only, by field and frequency: `frombytes` of one of
-these is three times as fast as `extend` by a tuple, and an index has tens of millions."""
 
 
 class EvidenceItem(NamedTuple):
@@ -251,7 +243,7 @@ def build_index(
     for number, profile in enumerate(counted(builder.people, "Indexing", len(builder.people), progress)):
         builder.add_person(number, profile)
     index = builder.index()
-    index.postings = builder.take_postings()
+    index.postings = builder.take_postings().as_dict()
     index.by_stem = stem_table(sorted(index.postings))
     return index
 
@@ -268,8 +260,10 @@ def stem_table(terms: Iterable[str]) -> StemTable:
 
 
 class IndexBuilder:
-    """Evidence items and postings, a person at a time. `build_index` keeps all postings;
-    `search.stored.write_index` takes them now and then to spill them to disk."""
+    """Evidence items and the occurrences of their terms, a person at a time. Occurrences are
+    noted as term numbers in runs (item, field, length); `take_postings` groups them by term.
+    `build_index` takes them once at the end; `search.stored.write_index` takes them now and
+    then to spill them to disk."""
 
     def __init__(self, people: Sequence[Profile], settings: IndexSettings | None = None) -> None:
         self.people = people
@@ -280,9 +274,14 @@ class IndexBuilder:
         self.item_person = array("I")
         self.item_weight = array("d")
         self.field_lengths = {name: array("I") for name in FIELDS}
-        self.postings: dict[str, Postings] = {}
-        self.posting_count = 0
-        """Postings added since they were last taken."""
+        self.occurrence_count = 0
+        """Term occurrences read since the postings were last taken (each posting has one or more)."""
+        self._numbers = _TermNumbers()
+        self._occurrences = array("I")
+        """The number of each term read, in order, in runs of one field of one item each:"""
+        self._run_items = array("I")
+        self._run_fields = bytearray()
+        self._run_lengths = array("I")
         self._totals: Counter[str] = Counter()
         self._counts: Counter[str] = Counter()
 
@@ -301,10 +300,17 @@ class IndexBuilder:
         role = " ".join(part for part in (profile.title, profile.team) if part)
         self._add(number, ROLE, 0, settings.role_weight, {"role": role})
 
-    def take_postings(self) -> dict[str, Postings]:
-        """The postings added since the last call (each term's items in ascending order)."""
-        postings, self.postings, self.posting_count = self.postings, {}, 0
-        return postings
+    def take_postings(self) -> GroupedPostings:
+        """The postings of the items added since the last call (each term's items in ascending order)."""
+        from .grouping import grouped  # numpy: only to build an index
+
+        found = grouped(list(self._numbers), self._occurrences, self._run_items, self._run_fields,
+                        self._run_lengths, self.item_person)
+        self._numbers = _TermNumbers()
+        self._occurrences, self._run_items, self._run_lengths = array("I"), array("I"), array("I")
+        self._run_fields = bytearray()
+        self.occurrence_count = 0
+        return found
 
     def index(self) -> SearchIndex:
         """Everything but the postings and stems: the people and the evidence items."""
@@ -322,21 +328,24 @@ class IndexBuilder:
         )
 
     def _add(self, person: int, source: str, ref: int, weight: float, fields: dict[str, str]) -> None:
-        bags: list[tuple[int, Counter[str]]] = []
-        lengths = [0] * WIDTH
-        for name, text in fields.items():
-            found = terms(text) if text else None
-            if found:
-                column = FIELD_NUMBER[name]
-                bags.append((column, Counter(found)))
-                lengths[column] = len(found)
-        if not bags:
+        found = [(FIELD_NUMBER[name], terms(text)) for name, text in fields.items() if text]
+        if not any(field_terms for _, field_terms in found):
             return
         item_id = len(self.item_ref)
         self.item_source.append(SOURCE_CODE[source])
         self.item_ref.append(ref)
         self.item_person.append(person)
         self.item_weight.append(weight)
+        lengths = [0] * WIDTH
+        number = self._numbers.__getitem__
+        for column, field_terms in found:
+            if field_terms:
+                lengths[column] = len(field_terms)
+                self._occurrences.extend(map(number, field_terms))
+                self._run_items.append(item_id)
+                self._run_fields.append(column)
+                self._run_lengths.append(len(field_terms))
+        self.occurrence_count += sum(lengths)
         field_lengths, totals, counts = self.field_lengths, self._totals, self._counts
         for name, column in FIELD_NUMBER.items():
             length = lengths[column]
@@ -344,41 +353,14 @@ class IndexBuilder:
             if length:
                 totals[name] += length
                 counts[name] += 1
-        # The biggest field goes straight into the postings; a term also in a smaller field
-        # (a title word that the text repeats) gets one row with both counts.
-        bags.sort(key=lambda bag: len(bag[1]))
-        column, biggest = bags.pop()
-        shared: dict[str, list[int]] = {}
-        for other_column, bag in bags:
-            for term, tf in bag.items():
-                row = shared.get(term)
-                if row is None:
-                    row = shared[term] = [0] * WIDTH
-                row[other_column] = tf if tf <= MAX_TF else MAX_TF
-        postings = self.postings
-        plain = _ROWS[column]
-        common = len(plain)
-        for term, tf in biggest.items():
-            row = shared.pop(term, None) if shared else None
-            if row is not None:
-                row[column] = tf if tf <= MAX_TF else MAX_TF
-            entry = postings.get(term)
-            if entry is None:
-                entry = postings[term] = Postings(array("I"), array("H"))
-            entry.items.append(item_id)
-            if row is not None:
-                entry.counts.extend(row)
-            elif tf < common:
-                entry.counts.frombytes(plain[tf])
-            else:
-                entry.counts.extend(_row(column, tf))
-        for term, row in shared.items():
-            entry = postings.get(term)
-            if entry is None:
-                entry = postings[term] = Postings(array("I"), array("H"))
-            entry.items.append(item_id)
-            entry.counts.extend(row)
-        self.posting_count += len(biggest) + len(shared)
+
+
+class _TermNumbers(dict[str, int]):
+    """Terms numbered in the order first seen: looking up a new term numbers it."""
+
+    def __missing__(self, term: str) -> int:
+        number = self[term] = len(self)
+        return number
 
 
 def tie_order(people: Sequence[Profile]) -> list[int]:

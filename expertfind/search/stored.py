@@ -23,12 +23,12 @@ from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import accumulate, islice
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol, TypeAlias
 
 from ..files import replacing
 from ..models import Profile
 from ..progress import Progress, counted
-from .blocks import BLOCK_POSTINGS, Block, MergedBlocks, blocks_folder, remove_abandoned_blocks
+from .blocks import BLOCK_OCCURRENCES, Block, MergedBlocks, blocks_folder, remove_abandoned_blocks
 from .bounds import bounded, ceiling, term_bounds
 from .index import FIELDS, WIDTH, IndexBuilder, IndexSettings, Postings, SearchIndex, idf, stem_table
 from .mapped import MappedSections, mapped_index, person_record, unpacked
@@ -38,6 +38,8 @@ MAGIC = b"EXPERTFIND-INDEX\x07"
 FORMAT = (9, sys.version_info[0], sys.version_info[1], marshal.version, sys.byteorder)
 ALIGN = 8
 _LENGTH = struct.Struct("<Q")
+Packed: TypeAlias = "bytes | memoryview | array[int]"
+"""Postings on their way to the file: arrays from memory, bytes or views from grouped blocks."""
 
 
 def settings_key(settings: object) -> str:
@@ -54,11 +56,11 @@ class _Sections:
         self.table: dict[str, tuple[int, int]] = {}
         self._pending = bytearray()
 
-    def add(self, name: str, *blobs: bytes | bytearray | array[Any]) -> None:
+    def add(self, name: str, *blobs: bytes | bytearray | memoryview | array[Any]) -> None:
         """One section made of `blobs`, in order."""
         self.add_all(name, blobs)
 
-    def add_all(self, name: str, blobs: Iterable[bytes | bytearray | array[Any]]) -> None:
+    def add_all(self, name: str, blobs: Iterable[bytes | bytearray | memoryview | array[Any]]) -> None:
         """One section made of `blobs`, each written as it comes."""
         self._write(bytes(-self.size % ALIGN))
         start = self.size
@@ -72,7 +74,7 @@ class _Sections:
         self.add_all(name, _joined(starts, (string.encode("utf-8") for string in strings)))
         self.add(name + ".starts", starts)
 
-    def _write(self, blob: bytes | bytearray | array[Any]) -> None:
+    def _write(self, blob: bytes | bytearray | memoryview | array[Any]) -> None:
         self._pending += blob
         self.size += len(blob) * (blob.itemsize if isinstance(blob, array) else 1)
         if len(self._pending) >= 1 << 20:
@@ -100,13 +102,13 @@ def write_index(
     generation: str,
     settings: str,
     progress: Progress | None = None,
-    block_postings: int = BLOCK_POSTINGS,
+    block_occurrences: int = BLOCK_OCCURRENCES,
     synonyms: object = None,
 ) -> None:
     """Index `people` and store the index exactly as `save_index(path, build_index(people))`
-    would, holding about `block_postings` postings in memory at most: the postings built so
-    far go to a block file now and then (in a private temporary folder next to `path`), and
-    the blocks are merged into the index at the end."""
+    would, holding the postings of about `block_occurrences` term occurrences in memory at
+    most: the postings built so far go to a block file now and then (in a private temporary
+    folder next to `path`), and the blocks are merged into the index at the end."""
     builder = IndexBuilder(people, index_settings)
     remove_abandoned_blocks(path.parent)
     with contextlib.ExitStack() as stack:
@@ -120,14 +122,13 @@ def write_index(
 
         for number, profile in enumerate(counted(people, "Indexing", len(people), progress)):
             builder.add_person(number, profile)
-            if builder.posting_count >= block_postings:
+            if builder.occurrence_count >= block_occurrences:
                 spill()
         index = builder.index()
         index.stored_synonyms = synonyms
         source: _PostingSource
         if not blocks:
-            index.postings = builder.take_postings()
-            source = _PostingsInMemory(index)
+            source = builder.take_postings()
         else:
             spill()
             source = MergedBlocks(blocks)
@@ -159,7 +160,7 @@ class _PostingSource(Protocol):
     frequencies: array[int]
     people: array[int]
 
-    def packed(self) -> Iterator[bytes | array[int]]: ...
+    def packed(self) -> Iterator[Packed]: ...
 
 
 class _PostingsInMemory:
@@ -239,7 +240,7 @@ class _BoundsAsWritten:
         self.people = array("I")
         self.values = array("d")
 
-    def passing(self, packed: Iterator[bytes | array[int]]) -> Iterator[bytes | array[int]]:
+    def passing(self, packed: Iterator[Packed]) -> Iterator[Packed]:
         """`packed` (each term's items, then its counts), passed on unchanged."""
         everyone = len(self.index.ids)
         for number, (items, counts) in enumerate(zip(packed, packed, strict=True)):
@@ -268,7 +269,7 @@ def _letter_spans(words: list[str]) -> dict[str, tuple[int, int]]:
     return spans
 
 
-def _numbers(code: str, packed: bytes | array[int]) -> array[int]:
+def _numbers(code: str, packed: Packed) -> array[int]:
     """Postings as the writer has them: arrays from memory, bytes from merged blocks."""
     return packed if isinstance(packed, array) else unpacked(code, packed)
 

@@ -1,0 +1,122 @@
+"""Postings made in bulk: the terms of evidence items, as they were read, grouped by term.
+
+The index builder (`search.index.IndexBuilder`) notes each term of each field as a number, in
+the order read, and which item and field each run of terms is from. Grouping them into
+postings (each term's items in ascending order, with the term's frequency in each field) is a
+sort and a few counts over arrays of millions of numbers, done by numpy in compiled loops: an
+index of 100,000 people has about 80 million term occurrences.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from .index import MAX_TF, WIDTH, Postings
+
+
+class GroupedPostings:
+    """Postings of a batch of items as an index file holds them: the terms sorted, how many
+    items and people hold each, and each term's packed postings (items, then counts)."""
+
+    def __init__(self, terms: list[str], items: bytes, counts: bytes, frequencies: array[int],
+                 people: array[int]) -> None:
+        self.terms = terms
+        self.frequencies = frequencies
+        self.people = people
+        self.items = items
+        """Every posting's item number (I), term after term."""
+        self.counts = counts
+        """Every posting's counts per field (H, WIDTH of them), term after term."""
+
+    def packed(self) -> Iterator[bytes | memoryview]:
+        """Each term's items, then its counts."""
+        items, counts = memoryview(self.items), memoryview(self.counts)
+        start = 0
+        for frequency in self.frequencies:
+            end = start + frequency
+            yield items[start * 4 : end * 4]
+            yield counts[start * 2 * WIDTH : end * 2 * WIDTH]
+            start = end
+
+    def as_dict(self) -> dict[str, Postings]:
+        """The postings by term, as an index built in memory keeps them."""
+        packed = self.packed()
+        postings = {}
+        for term in self.terms:
+            items, counts = array("I"), array("H")
+            items.frombytes(next(packed))
+            counts.frombytes(next(packed))
+            postings[term] = Postings(items, counts)
+        return postings
+
+
+def grouped(
+    names: Sequence[str],
+    occurrences: array[int],
+    run_items: array[int],
+    run_fields: bytearray,
+    run_lengths: array[int],
+    item_person: Sequence[int],
+) -> GroupedPostings:
+    """Postings from term occurrences: `occurrences` holds term numbers (`names[number]` is the
+    term), read in runs; run `r` is `run_lengths[r]` terms of field `run_fields[r]` of item
+    `run_items[r]`, and items never decrease from run to run."""
+    order_by_name = sorted(range(len(names)), key=names.__getitem__)
+    rank = np.empty(len(names), dtype=np.uint32)
+    rank[order_by_name] = np.arange(len(names), dtype=np.uint32)
+    lengths = _numpy(run_lengths, np.uint32)
+    term = rank[_numpy(occurrences, np.uint32)]
+    # A stable sort keeps each term's occurrences in the order read: items ascending.
+    order = np.argsort(term, kind="stable")
+    term = term[order]
+    item = np.repeat(_numpy(run_items, np.uint32), lengths)[order]
+    field = np.repeat(np.frombuffer(run_fields, dtype=np.uint8), lengths)[order]
+    del order
+    starts_posting = _changes(term, item)
+    posting = np.cumsum(starts_posting) - 1
+    posting_count = int(posting[-1]) + 1 if len(posting) else 0
+    counts = np.bincount(posting * WIDTH + field, minlength=posting_count * WIDTH)
+    del posting, field
+    counts = np.minimum(counts, MAX_TF).astype(np.uint16)
+    posting_term = term[starts_posting]
+    posting_item = item[starts_posting]
+    del term, item, starts_posting
+    starts_term = _changes(posting_term)
+    term_starts = np.flatnonzero(starts_term)
+    frequencies = np.diff(np.append(term_starts, posting_count))
+    person = _numpy(item_person, np.uint32)[posting_item]
+    starts_person = _changes(posting_term, person)
+    people = np.add.reduceat(starts_person.astype(np.uint32), term_starts) if posting_count else frequencies
+    return GroupedPostings(
+        terms=[names[number] for number in order_by_name],
+        items=posting_item.astype(np.uint32).tobytes(),
+        counts=counts.tobytes(),
+        frequencies=_array("I", frequencies),
+        people=_array("I", people),
+    )
+
+
+def _changes(*keys: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """True where any of `keys` (parallel arrays) differs from the row before, and at row 0."""
+    changed = np.zeros(len(keys[0]), dtype=bool)
+    if len(changed):
+        changed[0] = True
+        for key in keys:
+            changed[1:] |= key[1:] != key[:-1]
+    return changed
+
+
+def _numpy(numbers: Sequence[int] | array[int], dtype: type[np.generic]) -> np.ndarray[Any, Any]:
+    if isinstance(numbers, array) and np.dtype(dtype).itemsize == numbers.itemsize:
+        return np.frombuffer(numbers, dtype=dtype) if len(numbers) else np.zeros(0, dtype=dtype)
+    return np.asarray(numbers, dtype=dtype)
+
+
+def _array(code: str, numbers: np.ndarray[Any, Any]) -> array[int]:
+    found = array(code)
+    found.frombytes(numbers.astype(np.dtype(code)).tobytes())
+    return found
