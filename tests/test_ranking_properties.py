@@ -178,6 +178,15 @@ def test_stemming_many_words_at_once_stems_each_as_alone(texts: list[str]) -> No
     assert english_stems(found) == [stems(token)[0] for token in found]
 
 
+@fast
+@given(st.lists(st.one_of(words, st.text(max_size=12)), max_size=20))
+def test_a_vocabulary_stemmed_at_once_has_the_stems_of_each_word_alone(texts: list[str]) -> None:
+    from expertfind.search.text import stem_pairs, stems, tokenize
+
+    found = [token for text in texts for token in tokenize(text)]
+    assert stem_pairs(found) == [stems(token) for token in found]
+
+
 def test_the_synonyms_table_finds_each_phrase_by_its_words_stemmed_one_by_one() -> None:
     from expertfind.search.synonyms import load_synonyms, phrase_key
     from expertfind.search.text import tokenize

@@ -14,11 +14,12 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import islice
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..models import Profile
 from ..progress import Progress, counted
-from .text import stems, terms
+from .text import stem_pairs, stems, terms
 
 if TYPE_CHECKING:
     from .bounds import ScoreBounds
@@ -31,7 +32,8 @@ FIELDS = ("skill", "tags", "title", "text", "role")
 WIDTH = len(FIELDS)
 FIELD_NUMBER = {name: number for number, name in enumerate(FIELDS)}
 MAX_TF = 0xFFFF
-
+STEM_CHUNK = 50_000
+"""The vocabulary is stemmed this many terms at a time."""
 
 
 class EvidenceItem(NamedTuple):
@@ -251,11 +253,11 @@ def build_index(
 def stem_table(terms: Iterable[str]) -> StemTable:
     """The English and Dutch stems of `terms` (sorted), each with the terms that have it."""
     by_stem = StemTable()
-    for term in terms:
-        english, dutch = stems(term)
-        by_stem.add("en:" + english, term)
-        by_stem.add("nl:" + dutch, term)
-    stems.cache_clear()  # the vocabulary's stems are in the table now
+    terms = iter(terms)
+    while chunk := list(islice(terms, STEM_CHUNK)):  # a chunk's stems at a time: less memory at once
+        for term, (english, dutch) in zip(chunk, stem_pairs(chunk), strict=True):
+            by_stem.add("en:" + english, term)
+            by_stem.add("nl:" + dutch, term)
     return by_stem
 
 

@@ -111,6 +111,22 @@ def english_stems(terms: Sequence[str]) -> list[str]:
             for term in terms]
 
 
+def stem_pairs(terms: Sequence[str]) -> list[tuple[str, str]]:
+    """`stems(term)` of each of `terms`, with one call to each stemmer for all of them: for a
+    whole vocabulary (Snowball in a compiled loop instead of two calls per word)."""
+    plain = [term for term in terms if term.isalpha() and len(term) > MIN_STEM_LENGTH]
+    english = dict(zip(plain, _EN_STEMMER.stemWords(plain), strict=True))
+    dutch = dict(zip(plain, _NL_STEMMER.stemWords(plain), strict=True))
+    del plain
+    return [
+        (term, term) if (en := english.get(term)) is None else (
+            en if len(en) >= MIN_STEM_LENGTH else term,
+            nl if len(nl := dutch[term]) >= MIN_STEM_LENGTH else term,
+        )
+        for term in terms
+    ]
+
+
 @lru_cache(maxsize=200_000)
 def stems(term: str) -> tuple[str, str]:
     """The English and Dutch Snowball stems of `term` (the term itself when not a plain word)."""
