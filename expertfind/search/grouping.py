@@ -69,10 +69,7 @@ def grouped(
     rank = np.empty(len(names), dtype=np.uint32)
     rank[order_by_name] = np.arange(len(names), dtype=np.uint32)
     lengths = _numpy(run_lengths, np.uint32)
-    term = rank[_numpy(occurrences, np.uint32)]
-    # A stable sort keeps each term's occurrences in the order read: items ascending.
-    order = np.argsort(term, kind="stable")
-    term = term[order]
+    order, term = _stable_order(rank[_numpy(occurrences, np.uint32)])
     item = np.repeat(_numpy(run_items, np.uint32), lengths)[order]
     field = np.repeat(np.frombuffer(run_fields, dtype=np.uint8), lengths)[order]
     del order
@@ -98,6 +95,19 @@ def grouped(
         frequencies=_array("I", frequencies),
         people=_array("I", people),
     )
+
+
+def _stable_order(keys: np.ndarray[Any, Any]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """The order that sorts `keys` (32-bit) keeping equal keys in their order (here: each
+    term's occurrences as read, so items ascending), and the keys so sorted. Each key goes
+    with its position in one 64-bit number: all of them differ, so any sort is stable, and
+    numpy's unstable sort of numbers is several times faster than its stable argsort."""
+    keyed = keys.astype(np.uint64) << np.uint64(32)
+    keyed |= np.arange(len(keys), dtype=np.uint64)
+    keyed.sort()
+    order = (keyed & np.uint64(0xFFFFFFFF)).astype(np.intp)
+    keyed >>= np.uint64(32)
+    return order, keyed.astype(np.uint32)
 
 
 def _changes(*keys: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
