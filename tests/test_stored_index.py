@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from expertfind.directory import Directory
+from expertfind.models import Profile
 from expertfind.search import Ranker
 from expertfind.search.index import IndexSettings
 from expertfind.search.stored import load_index, settings_key
@@ -133,25 +134,55 @@ def test_the_stored_vocabulary_finds_what_the_built_one_finds(tmp_path: Path) ->
     assert sum(len(built.alphabetic_starting(9, letter)) for letter in "abcdefghijklmnopqrstuvwxyz") > 0
 
 
-@pytest.mark.parametrize("block_occurrences", [1, 97, 2_000, 10**9])
-def test_an_index_built_in_blocks_is_byte_for_byte_the_index_built_whole(
-    tmp_path: Path, block_occurrences: int
-) -> None:
-    """A big directory is indexed in blocks spilled to disk and merged; the file must be the
-    one a build in memory writes (blocks of 1 posting, of a few people, of many, and one)."""
+def bilingual_people() -> list[Profile]:
     from expertfind.formats import read_records
     from expertfind.models import profile_from_record
+
+    records, _ = read_records(BILINGUAL / "profiles.json")
+    return [profile_from_record(record.data)[0] for record in records]
+
+
+@pytest.mark.parametrize("numbering_process_from", [0, 10**9], ids=["two processes", "one process"])
+@pytest.mark.parametrize("block_occurrences", [1, 97, 2_000, 10**9])
+def test_an_index_built_in_blocks_is_byte_for_byte_the_index_built_whole(
+    tmp_path: Path, block_occurrences: int, numbering_process_from: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A big directory is indexed in blocks spilled to disk and merged, its words read by two
+    processes; the file must be the one a build in memory writes (blocks of 1 posting, of a few
+    people, of many, and one; batches of 13 people, so there are many of them)."""
+    from expertfind.search import building
     from expertfind.search.index import build_index
     from expertfind.search.stored import save_index, write_index
 
-    records, _ = read_records(BILINGUAL / "profiles.json")
-    people = [profile_from_record(record.data)[0] for record in records]
+    people = bilingual_people()
     whole, blocks = tmp_path / "whole.index", tmp_path / "blocks.index"
     save_index(whole, build_index(people), generation="g", settings="s")
+    monkeypatch.setattr(building, "BATCH", 13)
     write_index(blocks, people, IndexSettings(), generation="g", settings="s",
-                block_occurrences=block_occurrences)
+                block_occurrences=block_occurrences, numbering_process_from=numbering_process_from)
     assert blocks.read_bytes() == whole.read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["blocks.index", "whole.index"]  # no blocks left
+
+
+def test_a_build_whose_second_process_fails_reads_the_words_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from expertfind.search import numbering
+    from expertfind.search.index import build_index
+    from expertfind.search.stored import save_index, write_index
+
+    def gone(self: numbering.NumberingProcess) -> numbering.Numbered:
+        self._process.kill()
+        self._process.wait()
+        return original(self)
+
+    original = numbering.NumberingProcess.receive
+    monkeypatch.setattr(numbering.NumberingProcess, "receive", gone)
+    people = bilingual_people()
+    whole, shared = tmp_path / "whole.index", tmp_path / "shared.index"
+    save_index(whole, build_index(people), generation="g", settings="s")
+    write_index(shared, people, IndexSettings(), generation="g", settings="s", numbering_process_from=0)
+    assert shared.read_bytes() == whole.read_bytes()
 
 
 @pytest.mark.skipif(os.name != "posix", reason="abandoned blocks are recognised by POSIX process ids")

@@ -15,8 +15,12 @@ from array import array
 from collections.abc import Iterator
 from itertools import islice, repeat
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .index import WIDTH, IndexBuilder
+from .index import WIDTH
+
+if TYPE_CHECKING:
+    from .building import IndexBuilder
 
 BLOCKS_PREFIX = ".expertfind-index-blocks-"
 BLOCK_OCCURRENCES = 4_000_000

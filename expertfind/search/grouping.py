@@ -63,13 +63,17 @@ def grouped(
     item_person: Sequence[int],
 ) -> GroupedPostings:
     """Postings from term occurrences: `occurrences` holds term numbers (`names[number]` is the
-    term), read in runs; run `r` is `run_lengths[r]` terms of field `run_fields[r]` of item
-    `run_items[r]`, and items never decrease from run to run."""
-    order_by_name = sorted(range(len(names)), key=names.__getitem__)
-    rank = np.empty(len(names), dtype=np.uint32)
-    rank[order_by_name] = np.arange(len(names), dtype=np.uint32)
+    term; `names` may hold terms that do not occur), read in runs; run `r` is `run_lengths[r]`
+    terms of field `run_fields[r]` of item `run_items[r]`, and items never decrease from run to
+    run."""
+    numbers = _numpy(occurrences, np.uint32)
+    present = np.flatnonzero(np.bincount(numbers, minlength=len(names))).tolist()
+    order_by_name = sorted(present, key=names.__getitem__)  # the terms that occur here
+    rank = np.zeros(len(names), dtype=np.uint32)
+    rank[order_by_name] = np.arange(len(order_by_name), dtype=np.uint32)
     lengths = _numpy(run_lengths, np.uint32)
-    order, term = _stable_order(rank[_numpy(occurrences, np.uint32)])
+    order, term = _stable_order(rank[numbers])
+    del numbers, present
     item = np.repeat(_numpy(run_items, np.uint32), lengths)[order]
     field = np.repeat(np.frombuffer(run_fields, dtype=np.uint8), lengths)[order]
     del order

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from array import array
 from bisect import bisect_left, bisect_right
-from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,11 +18,10 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from ..models import Profile
 from ..progress import Progress, counted
-from .text import stem_pairs, stems, terms
+from .text import stem_pairs, stems
 
 if TYPE_CHECKING:
     from .bounds import ScoreBounds
-    from .grouping import GroupedPostings
 
 SKILL, CONTRIBUTION, ROLE = "skill", "contribution", "role"
 SOURCES = (SKILL, CONTRIBUTION, ROLE)
@@ -241,9 +239,12 @@ def build_index(
     people: Sequence[Profile], settings: IndexSettings | None = None, *, progress: Progress | None = None
 ) -> SearchIndex:
     """Index every skill, contribution and role of `people`."""
+    from .building import IndexBuilder, in_batches  # numpy: only to build an index
+
     builder = IndexBuilder(people, settings)
-    for number, profile in enumerate(counted(builder.people, "Indexing", len(builder.people), progress)):
-        builder.add_person(number, profile)
+    for first, batch in in_batches(counted(builder.people, "Indexing", len(builder.people), progress)):
+        builder.add_people(first, batch)
+    builder.finish()
     index = builder.index()
     index.postings = builder.take_postings().as_dict()
     index.by_stem = stem_table(sorted(index.postings))
@@ -259,110 +260,6 @@ def stem_table(terms: Iterable[str]) -> StemTable:
             by_stem.add("en:" + english, term)
             by_stem.add("nl:" + dutch, term)
     return by_stem
-
-
-class IndexBuilder:
-    """Evidence items and the occurrences of their terms, a person at a time. Occurrences are
-    noted as term numbers in runs (item, field, length); `take_postings` groups them by term.
-    `build_index` takes them once at the end; `search.stored.write_index` takes them now and
-    then to spill them to disk."""
-
-    def __init__(self, people: Sequence[Profile], settings: IndexSettings | None = None) -> None:
-        self.people = people
-        self.settings = settings or IndexSettings()
-        self.today = self.settings.as_of or newest_evidence(people) or date.today()
-        self.item_source = bytearray()
-        self.item_ref = array("I")
-        self.item_person = array("I")
-        self.item_weight = array("d")
-        self.field_lengths = {name: array("I") for name in FIELDS}
-        self.occurrence_count = 0
-        """Term occurrences read since the postings were last taken (each posting has one or more)."""
-        self._numbers = _TermNumbers()
-        self._occurrences = array("I")
-        """The number of each term read, in order, in runs of one field of one item each:"""
-        self._run_items = array("I")
-        self._run_fields = bytearray()
-        self._run_lengths = array("I")
-        self._totals: Counter[str] = Counter()
-        self._counts: Counter[str] = Counter()
-
-    def add_person(self, number: int, profile: Profile) -> None:
-        settings = self.settings
-        for ref, skill in enumerate(profile.skills):
-            level = settings.skill_weight * settings.level_weights[skill.level or 0]
-            self._add(number, SKILL, ref, level, {"skill": skill.name})
-        for ref, contribution in enumerate(profile.contributions):
-            decay = recency(contribution.date, self.today, settings.half_life_years)
-            self._add(number, CONTRIBUTION, ref, decay, {
-                "tags": " ".join(contribution.tags),
-                "title": contribution.title,
-                "text": contribution.text,
-            })
-        role = " ".join(part for part in (profile.title, profile.team) if part)
-        self._add(number, ROLE, 0, settings.role_weight, {"role": role})
-
-    def take_postings(self) -> GroupedPostings:
-        """The postings of the items added since the last call (each term's items in ascending order)."""
-        from .grouping import grouped  # numpy: only to build an index
-
-        found = grouped(list(self._numbers), self._occurrences, self._run_items, self._run_fields,
-                        self._run_lengths, self.item_person)
-        self._numbers = _TermNumbers()
-        self._occurrences, self._run_items, self._run_lengths = array("I"), array("I"), array("I")
-        self._run_fields = bytearray()
-        self.occurrence_count = 0
-        return found
-
-    def index(self) -> SearchIndex:
-        """Everything but the postings and stems: the people and the evidence items."""
-        people = self.people
-        return SearchIndex(
-            people=people if isinstance(people, list) else list(people),
-            ids=[p.id for p in people],
-            tie_order=tie_order(people),
-            activity=[len(p.contributions) for p in people],
-            items=EvidenceItems(self.item_source, self.item_ref),
-            item_person=self.item_person,
-            item_weight=self.item_weight,
-            field_lengths=self.field_lengths,
-            average_length={name: self._totals[name] / self._counts[name] for name in self._counts},
-        )
-
-    def _add(self, person: int, source: str, ref: int, weight: float, fields: dict[str, str]) -> None:
-        found = [(FIELD_NUMBER[name], terms(text)) for name, text in fields.items() if text]
-        if not any(field_terms for _, field_terms in found):
-            return
-        item_id = len(self.item_ref)
-        self.item_source.append(SOURCE_CODE[source])
-        self.item_ref.append(ref)
-        self.item_person.append(person)
-        self.item_weight.append(weight)
-        lengths = [0] * WIDTH
-        number = self._numbers.__getitem__
-        for column, field_terms in found:
-            if field_terms:
-                lengths[column] = len(field_terms)
-                self._occurrences.extend(map(number, field_terms))
-                self._run_items.append(item_id)
-                self._run_fields.append(column)
-                self._run_lengths.append(len(field_terms))
-        self.occurrence_count += sum(lengths)
-        field_lengths, totals, counts = self.field_lengths, self._totals, self._counts
-        for name, column in FIELD_NUMBER.items():
-            length = lengths[column]
-            field_lengths[name].append(length)
-            if length:
-                totals[name] += length
-                counts[name] += 1
-
-
-class _TermNumbers(dict[str, int]):
-    """Terms numbered in the order first seen: looking up a new term numbers it."""
-
-    def __missing__(self, term: str) -> int:
-        number = self[term] = len(self)
-        return number
 
 
 def tie_order(people: Sequence[Profile]) -> list[int]:

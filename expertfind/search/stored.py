@@ -23,20 +23,26 @@ from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import accumulate, islice
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, TypeAlias
 
 from ..files import replacing
 from ..models import Profile
 from ..progress import Progress, counted
 from .blocks import BLOCK_OCCURRENCES, Block, MergedBlocks, blocks_folder, remove_abandoned_blocks
 from .bounds import bounded, ceiling, term_bounds
-from .index import FIELDS, WIDTH, IndexBuilder, IndexSettings, Postings, SearchIndex, idf, stem_table
+from .index import FIELDS, WIDTH, IndexSettings, Postings, SearchIndex, idf, stem_table
 from .mapped import MappedSections, mapped_index, person_record, unpacked
 from .scoring import Saturation, ScoringSettings
+
+if TYPE_CHECKING:
+    from .building import IndexBuilder, TermNumbering
 
 MAGIC = b"EXPERTFIND-INDEX\x07"
 FORMAT = (9, sys.version_info[0], sys.version_info[1], marshal.version, sys.byteorder)
 ALIGN = 8
+NUMBERING_PROCESS_FROM = 2_000
+"""From this many people on, an index build reads their words in a second process (a fresh
+Python costs about a tenth of a second to start; the words of 2,000 people, about a second)."""
 _LENGTH = struct.Struct("<Q")
 Packed: TypeAlias = "bytes | memoryview | array[int]"
 """Postings on their way to the file: arrays from memory, bytes or views from grouped blocks."""
@@ -103,15 +109,38 @@ def write_index(
     settings: str,
     progress: Progress | None = None,
     block_occurrences: int = BLOCK_OCCURRENCES,
+    numbering_process_from: int = NUMBERING_PROCESS_FROM,
     synonyms: object = None,
 ) -> None:
     """Index `people` and store the index exactly as `save_index(path, build_index(people))`
     would, holding the postings of about `block_occurrences` term occurrences in memory at
     most: the postings built so far go to a block file now and then (in a private temporary
     folder next to `path`), and the blocks are merged into the index at the end."""
-    builder = IndexBuilder(people, index_settings)
+    from .building import IndexBuilder  # numpy: only to build an index
+    from .numbering import Numbering, NumberingFailed, SharedNumbering
+
     remove_abandoned_blocks(path.parent)
+    numbering: TermNumbering = Numbering()
+    if len(people) >= numbering_process_from:
+        with contextlib.suppress(OSError):  # no second process here: words are read in this one
+            numbering = SharedNumbering()
+    try:
+        _build_and_save(path, IndexBuilder(people, index_settings, numbering), generation=generation,
+                        settings=settings, progress=progress, block_occurrences=block_occurrences,
+                        synonyms=synonyms)
+    except NumberingFailed:  # the second process is gone: read the words in this one instead
+        write_index(path, people, index_settings, generation=generation, settings=settings,
+                    progress=progress, block_occurrences=block_occurrences,
+                    numbering_process_from=len(people) + 1, synonyms=synonyms)
+
+
+def _build_and_save(path: Path, builder: IndexBuilder, *, generation: str, settings: str,
+                    progress: Progress | None, block_occurrences: int, synonyms: object) -> None:
+    from .building import in_batches
+
+    people = builder.people
     with contextlib.ExitStack() as stack:
+        stack.callback(builder.close)
         blocks: list[Block] = []
         folder: list[Path] = []
 
@@ -120,10 +149,11 @@ def write_index(
                 folder.append(stack.enter_context(blocks_folder(path.parent)))
             blocks.append(Block.spill(folder[0] / str(len(blocks)), builder))
 
-        for number, profile in enumerate(counted(people, "Indexing", len(people), progress)):
-            builder.add_person(number, profile)
+        for first, batch in in_batches(counted(people, "Indexing", len(people), progress)):
+            builder.add_people(first, batch)
             if builder.occurrence_count >= block_occurrences:
                 spill()
+        builder.finish()
         index = builder.index()
         index.stored_synonyms = synonyms
         source: _PostingSource

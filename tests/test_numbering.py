@@ -1,0 +1,73 @@
+"""Numbering the terms of texts, in this process and in a second one: every way gives each text
+its terms, in order, and the terms' numbers name them consistently."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from expertfind.search.numbering import Numbering, NumberingProcess, SharedNumbering
+from expertfind.search.text import terms
+
+TEXTS = [
+    "Crowdfunding voor gemeenten en de overheid", "", "working out loud met crowdfunding",
+    "c++ en ci/cd", "De", "Kennismanagement: intervisie & MOOC-moderatie", "Zoë leert R",
+]
+
+
+def read_back(numbering: Numbering | NumberingProcess | SharedNumbering,
+              batches: list[list[str]], *, close: bool = True) -> list[list[list[str]]]:
+    """Each batch's texts as the terms their numbers name, sending every batch before taking
+    any answer back (as an index build keeps batches in flight)."""
+    names: list[str] = []
+    for batch in batches:
+        numbering.send(batch)
+    found = []
+    for batch in batches:
+        answer = numbering.receive()
+        names += answer.new_terms
+        assert len(answer.lengths) == len(batch)
+        terms_read, start = [], 0
+        for length in answer.lengths:
+            terms_read.append([names[n] for n in answer.occurrences[start : start + length]])
+            start += length
+        assert start == len(answer.occurrences)
+        found.append(terms_read)
+    if close:
+        numbering.close()
+    return found
+
+
+@pytest.mark.parametrize("kind", [Numbering, NumberingProcess, SharedNumbering])
+def test_every_numbering_gives_each_text_its_terms(kind: type[Numbering]) -> None:
+    batches = [TEXTS, TEXTS[::-1], [], TEXTS[2:], ["nieuw woord", "crowdfunding"]]
+    assert read_back(kind(), batches) == [[terms(text) for text in batch] for batch in batches]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.lists(st.text(alphabet="abc de\u00eb+#", max_size=12), max_size=4), max_size=6))
+def test_two_processes_number_as_one_does(batches: list[list[str]]) -> None:
+    assert read_back(SharedNumbering(), batches) == read_back(Numbering(), batches)
+
+
+def test_closing_with_answers_due_ends_the_second_process_at_once() -> None:
+    numbering = NumberingProcess()
+    for _ in range(3):
+        numbering.send(["een lange tekst over crowdfunding " * 2_000] * 200)  # more than a pipe holds
+    closing = threading.Thread(target=numbering.close, daemon=True)  # a hang fails, not blocks
+    closing.start()
+    closing.join(timeout=30)
+    assert not closing.is_alive()
+    assert numbering._process.poll() is not None
+
+
+@pytest.mark.parametrize("kind", [Numbering, SharedNumbering])
+def test_after_a_reset_terms_are_numbered_from_zero_and_still_read_right(kind: type[Numbering]) -> None:
+    numbering = kind()
+    batches = [TEXTS, TEXTS[::-1], TEXTS[3:]]
+    assert read_back(numbering, batches, close=False) == [[terms(t) for t in b] for b in batches]
+    numbering.reset()  # a block was taken: its numbers are forgotten on both sides
+    assert read_back(numbering, batches) == [[terms(t) for t in b] for b in batches]
