@@ -9,7 +9,8 @@ For each size a deterministic synthetic directory is generated (about 8 skills w
 vocabulary with a long tail of rare terms) and written as JSON Lines. Then, each time in a fresh
 process exactly as a user runs it, and as the median of several runs:
 
-- `expertfind import FILE` into an empty directory (seconds, people per second, peak memory);
+- `expertfind import FILE` into an empty directory (seconds, people per second, peak memory of
+  the import and the second process that reads words with it, together);
 - the same import again, with nothing changed: as a user runs it (expertfind remembers the last
   import, so the same export into an unchanged directory is known unchanged without a merge), and
   with that memory removed first (every record read, validated and merged: `merged s`);
@@ -35,6 +36,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -121,8 +123,12 @@ TIME = "/usr/bin/time"
 PYCACHE = Path(tempfile.gettempdir()) / "expertfind-scale-pycache"
 
 
-def run(args: list[str], *, db: Path | None = None, stdout: Path | None = None) -> tuple[float, float]:
-    """Seconds and peak memory (MiB, from GNU time when the machine has it) of one fresh process."""
+def run(args: list[str], *, db: Path | None = None, stdout: Path | None = None,
+        all_processes: bool = False) -> tuple[float, float]:
+    """Seconds and peak memory (MiB, from GNU time when the machine has it) of one fresh process.
+    With `all_processes` (an import reads words in a second process), the peak is the most the
+    process and its children held together, sampled every 20 ms from /proc (Linux), or GNU
+    time's figure for the process alone if that is higher."""
     env = {**os.environ, "NO_COLOR": "1", "PYTHONPYCACHEPREFIX": str(PYCACHE)}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     if db is not None:
@@ -130,17 +136,56 @@ def run(args: list[str], *, db: Path | None = None, stdout: Path | None = None) 
     measured = [TIME, "-f", "%M", *args] if Path(TIME).exists() else args
     out = stdout.open("wb") if stdout else subprocess.DEVNULL
     started = time.perf_counter()
+    together = 0
     try:
-        result = subprocess.run(measured, env=env, stdout=out, stderr=subprocess.PIPE, timeout=3600)
+        with subprocess.Popen(measured, env=env, stdout=out, stderr=subprocess.PIPE) as process:
+            if all_processes:
+                sampler = threading.Thread(target=lambda: sample(process), daemon=True)
+                sampler.start()
+            _, errors = process.communicate(timeout=3600)
+            if all_processes:
+                sampler.join()
+                together = SAMPLED.pop(process.pid, 0)
     finally:
         if stdout:
             out.close()  # type: ignore[union-attr]
     seconds = time.perf_counter() - started
-    if result.returncode != 0:
-        raise SystemExit(f"{' '.join(args)} failed:\n{result.stderr.decode()[-2000:]}")
-    lines = result.stderr.decode().strip().splitlines()
-    peak = int(lines[-1]) / 1024 if measured is not args and lines and lines[-1].isdigit() else 0.0
-    return seconds, peak
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed:\n{errors.decode()[-2000:]}")
+    lines = errors.decode().strip().splitlines()
+    alone = int(lines[-1]) if measured is not args and lines and lines[-1].isdigit() else 0
+    return seconds, max(alone, together) / 1024
+
+
+SAMPLED: dict[int, int] = {}
+"""The highest summed RSS (KiB) seen of each sampled process tree, by the root's process id."""
+
+
+def sample(process: subprocess.Popen[bytes]) -> None:
+    """Note in SAMPLED the most memory `process` and its descendants hold at once, until it ends."""
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, sum(map(_rss_kib, _tree(process.pid))))
+        time.sleep(0.02)
+    SAMPLED[process.pid] = peak
+
+
+def _tree(pid: int) -> list[int]:
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return [pid]
+    return [pid, *(grandchild for child in children for grandchild in _tree(int(child)))]
+
+
+def _rss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 EXPERTFIND = [sys.executable, "-m", "expertfind"]
@@ -154,7 +199,8 @@ def measure(size: int, runs: int, folder: Path) -> dict[str, float]:
     run(FLOOR)  # warm-up: fills the compiled-module cache
     run([*EXPERTFIND, "--help"])
     floors = [run(FLOOR)[0] for _ in range(runs)]
-    imports = [run([*EXPERTFIND, "import", str(source)], db=folder / f"import-{size}-{attempt}" / "d.json")
+    imports = [run([*EXPERTFIND, "import", str(source)], db=folder / f"import-{size}-{attempt}" / "d.json",
+                   all_processes=True)
                for attempt in range(max(1, runs // 3))]
     db = folder / f"import-{size}-0" / "d.json"
     remembered = db.with_name(db.name + ".last-import")
