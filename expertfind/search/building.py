@@ -42,7 +42,7 @@ BATCH = 256
 """People whose texts go to be numbered together."""
 IN_FLIGHT = 2
 """Batches sent before the oldest one's numbers are taken back."""
-_EMPTY = ("",) * WIDTH
+assert FIELDS == ("skill", "tags", "title", "text", "role"), "add_people writes texts in this order"
 _SKILL, _CONTRIBUTION, _ROLE = (SOURCE_CODE[source] for source in (SKILL, CONTRIBUTION, ROLE))
 
 
@@ -70,7 +70,8 @@ class _Candidates(NamedTuple):
 
 class IndexBuilder:
     """Evidence items and the occurrences of their terms. `add_people` a batch at a time, then
-    `finish`; `take_postings` groups the occurrences noted since it was last called by term.
+    `finish`; `take_postings` groups by term the occurrences of the batches sent since it was
+    last called.
     `index.build_index` takes them once at the end; `search.stored.write_index` takes them now
     and then to spill them to disk."""
 
@@ -89,7 +90,7 @@ class IndexBuilder:
         self._numbering: TermNumbering = numbering or Numbering()
         self._in_flight: deque[_Candidates] = deque()
         self._names: list[str] = []
-        """Every term numbered so far, by number."""
+        """Every term numbered since the postings were last taken, by number."""
         self._occurrences = array("I")
         """The number of each term read, in order, in runs of one field of one item each:"""
         self._run_items = array("I")
