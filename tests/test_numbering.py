@@ -3,7 +3,11 @@ its terms, in order, and the terms' numbers name them consistently."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -71,3 +75,25 @@ def test_after_a_reset_terms_are_numbered_from_zero_and_still_read_right(kind: t
     assert read_back(numbering, batches, close=False) == [[terms(t) for t in b] for b in batches]
     numbering.reset()  # a block was taken: its numbers are forgotten on both sides
     assert read_back(numbering, batches) == [[terms(t) for t in b] for b in batches]
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="process states are read from /proc")
+def test_the_second_process_ends_when_the_import_is_killed() -> None:
+    """It holds words from profiles: it must not outlive an import killed with SIGKILL."""
+    script = ("import os; from expertfind.search.numbering import NumberingProcess; n = NumberingProcess(); "
+              "n.send(['crowdfunding']); n.receive(); print(n._process.pid, flush=True); os.kill(os.getpid(), 9)")
+    killed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert killed.returncode == -9
+    second = int(killed.stdout.split()[0])
+    deadline = time.monotonic() + 30
+    while _running(second) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _running(second)
+
+
+def _running(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status  # a zombie has ended; only its parent's bookkeeping is left
