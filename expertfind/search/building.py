@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from itertools import count, islice
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from ..models import Profile
+from ..progress import Progress, counted
 from .index import (
     CONTRIBUTION,
     FIELDS,
@@ -130,6 +131,17 @@ class IndexBuilder:
         while len(self._in_flight) > IN_FLIGHT:
             self._note(self._in_flight.popleft(), self._numbering.receive())
 
+    def add_everyone(self, progress: Progress | None = None,
+                     after_each_batch: Callable[[], object] | None = None) -> None:
+        """Add all the builder's people a batch at a time (`after_each_batch` is called after
+        each, as when a big build spills its postings to disk), then `finish`."""
+        people = counted(self.people, "Indexing", len(self.people), progress)
+        for first, batch in _in_batches(people):
+            self.add_people(first, batch)
+            if after_each_batch is not None:
+                after_each_batch()
+        self.finish()
+
     def finish(self) -> None:
         """Note the items of every batch still on its way; the numbering is done."""
         self._receive_all()
@@ -208,7 +220,7 @@ class IndexBuilder:
         self._names += numbered.new_terms
 
 
-def in_batches(people: Iterable[Profile]) -> Iterator[tuple[int, list[Profile]]]:
+def _in_batches(people: Iterable[Profile]) -> Iterator[tuple[int, list[Profile]]]:
     """`people` in batches of `BATCH`, each with the number of its first person."""
     people = iter(people)
     first = 0

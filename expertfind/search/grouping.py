@@ -1,6 +1,6 @@
 """Postings made in bulk: the terms of evidence items, as they were read, grouped by term.
 
-The index builder (`search.index.IndexBuilder`) notes each term of each field as a number, in
+The index builder (`search.building.IndexBuilder`) notes each term of each field as a number, in
 the order read, and which item and field each run of terms is from. Grouping them into
 postings (each term's items in ascending order, with the term's frequency in each field) is a
 sort and a few counts over arrays of millions of numbers, done by numpy in compiled loops: an

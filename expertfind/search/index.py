@@ -17,7 +17,7 @@ from itertools import islice
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..models import Profile
-from ..progress import Progress, counted
+from ..progress import Progress
 from .text import stem_pairs, stems
 
 if TYPE_CHECKING:
@@ -239,12 +239,10 @@ def build_index(
     people: Sequence[Profile], settings: IndexSettings | None = None, *, progress: Progress | None = None
 ) -> SearchIndex:
     """Index every skill, contribution and role of `people`."""
-    from .building import IndexBuilder, in_batches  # numpy: only to build an index
+    from .building import IndexBuilder  # numpy: only to build an index
 
     builder = IndexBuilder(people, settings)
-    for first, batch in in_batches(counted(builder.people, "Indexing", len(builder.people), progress)):
-        builder.add_people(first, batch)
-    builder.finish()
+    builder.add_everyone(progress)
     index = builder.index()
     index.postings = builder.take_postings().as_dict()
     index.by_stem = stem_table(sorted(index.postings))

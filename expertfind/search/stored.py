@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, TypeAlias
 
 from ..files import replacing
 from ..models import Profile
-from ..progress import Progress, counted
+from ..progress import Progress
 from .blocks import BLOCK_OCCURRENCES, Block, MergedBlocks, blocks_folder, remove_abandoned_blocks
 from .bounds import bounded, ceiling, term_bounds
 from .index import FIELDS, WIDTH, IndexSettings, Postings, SearchIndex, idf, stem_table
@@ -118,10 +118,10 @@ def write_index(
     most: the postings built so far go to a block file now and then (in a private temporary
     folder next to `path`), and the blocks are merged into the index at the end."""
     from .building import IndexBuilder  # numpy: only to build an index
-    from .numbering import Numbering, NumberingFailed, SharedNumbering
+    from .numbering import NumberingFailed, SharedNumbering
 
     remove_abandoned_blocks(path.parent)
-    numbering: TermNumbering = Numbering()
+    numbering: TermNumbering | None = None  # the builder's own: words read in this process
     if len(people) >= numbering_process_from:
         with contextlib.suppress(OSError):  # no second process here: words are read in this one
             numbering = SharedNumbering()
@@ -137,9 +137,6 @@ def write_index(
 
 def _build_and_save(path: Path, builder: IndexBuilder, *, generation: str, settings: str,
                     progress: Progress | None, block_occurrences: int, synonyms: object) -> None:
-    from .building import in_batches
-
-    people = builder.people
     with contextlib.ExitStack() as stack:
         stack.callback(builder.close)
         blocks: list[Block] = []
@@ -150,11 +147,11 @@ def _build_and_save(path: Path, builder: IndexBuilder, *, generation: str, setti
                 folder.append(stack.enter_context(blocks_folder(path.parent)))
             blocks.append(Block.spill(folder[0] / str(len(blocks)), builder))
 
-        for first, batch in in_batches(counted(people, "Indexing", len(people), progress)):
-            builder.add_people(first, batch)
+        def spill_when_full() -> None:
             if builder.occurrence_count >= block_occurrences:
                 spill()
-        builder.finish()
+
+        builder.add_everyone(progress, spill_when_full)
         index = builder.index()
         index.stored_synonyms = synonyms
         source: _PostingSource
