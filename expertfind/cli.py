@@ -87,6 +87,13 @@ class ErrorReportingGroup(TyperGroup):
         except KeyboardInterrupt:
             output.say("Interrupted; nothing was half-written.")
             raise typer.Exit(130) from None
+        except UnicodeEncodeError as error:  # a command line's bytes that were not UTF-8
+            if not 0xD800 <= ord(error.object[error.start]) <= 0xDFFF:
+                raise
+            output.say("Error: the command line holds bytes that are not UTF-8 text; "
+                       "they cannot be stored.", style="red")
+            output.say("Hint: set your terminal to UTF-8 (for example LANG=C.UTF-8) and type it again.")
+            raise typer.Exit(1) from None
 
 
 app = typer.Typer(

@@ -54,6 +54,9 @@ def _shared(text: str) -> str:
 
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+"""Half of a UTF-16 pair standing alone (JSON's `"\\ud800"`, or bytes a command line could not
+decode): no file can hold it as UTF-8, so a record that has one is refused on the way in."""
 
 
 class RecordError(ValueError):
@@ -260,7 +263,7 @@ def parse_skill(value: object) -> Skill:
         if not isinstance(raw_name, str):
             raise RecordError("a skill needs a text 'name'")
         raw_level = value.get("level")
-        extra = {k: v for k, v in value.items() if k not in ("name", "level")} or NOTHING_EXTRA
+        extra = _unicode_only({k: v for k, v in value.items() if k not in ("name", "level")}, "a skill")
         return Skill(_shared(_text(raw_name, "skill name")), None if raw_level is None else _level(raw_level),
                      extra)
     raise RecordError(f"a skill must be text or an object, not {_type_name(value)}")
@@ -306,7 +309,8 @@ def parse_contribution(value: object) -> Contribution:
         fields["tags"] = tuple(map(_shared, _string_list(tags, "contribution tags")))
     if not fields.get("title") and not fields.get("text"):
         raise RecordError("a contribution needs a 'title' or a 'text'")
-    extra = {k: v for k, v in value.items() if k not in CONTRIBUTION_FIELDS} or NOTHING_EXTRA
+    extra = _unicode_only({k: v for k, v in value.items() if k not in CONTRIBUTION_FIELDS},
+                           "a contribution")
     return Contribution(**fields, extra=extra)
 
 
@@ -380,7 +384,7 @@ def profile_from_record(record: object) -> tuple[Profile, frozenset[str]]:
         fields["id"] = person_id
     else:
         fields["id"] = derive_id(name=name, email=fields.get("email"))
-    fields["extra"] = {k: v for k, v in record.items() if k not in KNOWN_FIELDS} or NOTHING_EXTRA
+    fields["extra"] = _unicode_only({k: v for k, v in record.items() if k not in KNOWN_FIELDS}, "the person")
     return Profile(**fields), present
 
 
@@ -389,12 +393,37 @@ def _text(value: object, what: str, *, allow_empty: bool = False) -> str:
         raise RecordError(f"'{what}' must be text, not {_type_name(value)}")
     if len(value) > MAX_TEXT_LENGTH:
         raise RecordError(f"'{what}' is longer than {MAX_TEXT_LENGTH:,} characters")
-    if not value.isprintable() and _CONTROL_RE.search(value):  # isprintable: the quick common case
-        raise RecordError(f"'{what}' contains control characters")
+    if not value.isprintable():  # the quick common case: nothing to look for
+        if _CONTROL_RE.search(value):
+            raise RecordError(f"'{what}' contains control characters")
+        if _SURROGATE_RE.search(value):
+            raise RecordError(_NOT_UNICODE.format(what=f"'{what}'"))
     text = value.strip()
     if not text and not allow_empty:
         raise RecordError(f"'{what}' must not be empty")
     return text
+
+
+_NOT_UNICODE = "{what} is not valid Unicode text (it holds half of a surrogate pair, such as \\ud800)"
+
+
+def _unicode_only(extra: dict[str, Any], owner: str) -> Mapping[str, Any]:
+    """`extra` (the fields of `owner` that expertfind keeps but does not read: any JSON), or the
+    shared empty one; refused when any of its text, names included, is not valid Unicode."""
+    if not extra:
+        return NOTHING_EXTRA
+    pending: list[object] = [extra]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            if not value.isprintable() and _SURROGATE_RE.search(value):
+                raise RecordError(_NOT_UNICODE.format(what=f"a field of {owner}"))
+        elif isinstance(value, Mapping):
+            pending += value.keys()
+            pending += value.values()
+        elif isinstance(value, list | tuple):
+            pending += value
+    return extra
 
 
 def _list(value: object, what: str) -> list[object]:

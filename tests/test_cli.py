@@ -203,6 +203,8 @@ def test_dry_run_reports_and_writes_nothing(cli: Invoke, directory_file: Path) -
         ('[{"name": "A",}]', "p.json", "not valid JSON"),
         ("Naam,Team\nA,B\n", "p.csv", "no name column"),
         (b"name\nZo\xeb\n", "p.csv", "not UTF-8"),
+        ('{"name": "Ann \\ud800"}\n', "p.jsonl", "not valid Unicode text"),
+        ('[{"name": "Ann", "notes": "\\udc80"}]', "p.json", "not valid Unicode text"),
     ],
 )
 def test_bad_files_give_an_error_without_traceback(cli: Invoke, tmp_path: Path, directory_file: Path,
@@ -250,6 +252,17 @@ def test_terminal_output_prints_markup_and_escapes_literally(cli: Invoke) -> Non
     assert "\x1b" not in result.stdout
     rejected = cli("add", "--name", "x\x1b[31mred")
     assert rejected.exit_code == 1 and "control characters" in rejected.stderr
+    undecodable = cli("add", "--name", "Zo\udceb")  # the byte 0xEB of a Latin-1 shell, as Python reads it
+    assert undecodable.exit_code == 1 and "not valid Unicode text" in undecodable.stderr
+    emoji = cli("add", "--name", "Zoë \U0001f600")
+    assert emoji.exit_code == 0
+
+
+def test_command_line_bytes_that_are_not_utf8_are_an_error_not_a_traceback(example: Invoke) -> None:
+    for args in (("ask", "a\udcff"), ("synonyms", "add", "a\udcff", "b")):  # b"a\xff", as Python reads it
+        result = example(*args)
+        assert result.exit_code == 1, args
+        assert "not UTF-8 text" in result.stderr and "Traceback" not in result.output
 
 
 def test_clean_strips_escape_sequences_from_terminal_text() -> None:

@@ -46,6 +46,13 @@ def test_a_full_record_round_trips_unchanged() -> None:
         ({"name": "A", "available": "yes"}, "'available' must be true or false"),
         ({"name": "A", "email": "not-an-address"}, "not an email address"),
         ({"name": "A\x00B"}, "control characters"),
+        ({"name": "Ann \ud800"}, "'name' is not valid Unicode text"),
+        ({"name": "A", "skills": ["x\udc80"]}, "'skill name' is not valid Unicode"),
+        ({"name": "A", "contributions": [{"title": "t", "tags": ["\udfff"]}]}, "tags' is not valid Unicode"),
+        ({"name": "A", "notes": {"x": ["ok", "\ud83d"]}}, "a field of the person is not valid Unicode"),
+        ({"name": "A", "\ud800": 1}, "a field of the person is not valid Unicode"),
+        ({"name": "A", "skills": [{"name": "x", "since": "\ud800"}]}, "a field of a skill is not valid"),
+        ({"name": "A", "contributions": [{"title": "t", "x": "\udc00"}]}, "a field of a contribution is not"),
         (["name"], "a person must be an object"),
     ],
 )
