@@ -7,6 +7,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from expertfind.errors import CorruptStoreError, LockTimeoutError
 from expertfind.models import profile_from_record
@@ -98,3 +100,26 @@ def test_the_file_is_written_a_document_at_a_time_yet_is_exactly_compact_json(tm
     expected = {META_TABLE: data[META_TABLE], "people": people, "changed": data["changed"]}
     assert path.read_bytes() == json.dumps(expected, ensure_ascii=False, separators=(",", ":")).encode()
     assert path.read_bytes().startswith(b'{"meta":{"1":{"generation":"g"}}')
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.floats() | st.integers(min_value=-(2**80), max_value=2**80)
+    | st.text(st.characters(exclude_categories=("Cs",))),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(documents=st.lists(st.dictionaries(st.text(max_size=8), _JSON_VALUES, max_size=5), max_size=5))
+def test_any_json_a_document_holds_is_read_back_as_the_same_values(tmp_path_factory: pytest.TempPathFactory,
+                                                                   documents: list[dict[str, object]]) -> None:
+    """Documents are written by orjson where it writes the same values as `json` (NaN, big
+    integers and floats in every form included), by `json` where it does not."""
+    from expertfind.tinydb_file import AtomicJSONStorage
+
+    data = {"people": {str(n): document for n, document in enumerate(documents, start=1)}}
+    path = tmp_path_factory.mktemp("store") / "d.json"
+    AtomicJSONStorage(path).write(data)
+    back = json.loads(path.read_bytes())
+    assert json.dumps(back) == json.dumps(data)  # NaN == NaN here, and floats to the last digit
