@@ -63,7 +63,7 @@ class RecordError(ValueError):
     """Why one record is invalid; the caller adds where in the file it stands."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Skill:
     """A declared skill, with a level from 1 (some experience) to 5 (go-to expert), if given."""
 
@@ -85,7 +85,7 @@ class Skill:
         return data
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Contribution:
     """A piece of evidence: a blog post, talk, workshop, answer, publication…"""
 
@@ -123,7 +123,7 @@ class Contribution:
         return data
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Profile:
     """One colleague in the directory."""
 
