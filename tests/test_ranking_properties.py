@@ -172,10 +172,11 @@ def test_conjunctions_score_the_same_restricted_or_in_full(people: list[Profile]
 @fast
 @given(st.lists(st.one_of(words, st.text(max_size=12)), max_size=20))
 def test_stemming_many_words_at_once_stems_each_as_alone(texts: list[str]) -> None:
-    from expertfind.search.text import english_stems, stems, tokenize
+    from expertfind.search.text import stems, stems_in, tokenize
 
     found = [token for text in texts for token in tokenize(text)]
-    assert english_stems(found) == [stems(token)[0] for token in found]
+    assert stems_in("en", found) == [stems(token)[0] for token in found]
+    assert stems_in("nl", found) == [stems(token)[1] for token in found]
 
 
 @fast

@@ -185,6 +185,31 @@ def test_a_build_whose_second_process_fails_reads_the_words_itself(
     assert shared.read_bytes() == whole.read_bytes()
 
 
+def test_a_build_whose_stemming_process_fails_makes_the_stems_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from expertfind.search import stemming
+    from expertfind.search.index import build_index
+    from expertfind.search.stored import save_index, write_index
+
+    def gone(self: stemming.StemsElsewhere) -> stemming.StemSections | None:
+        killed.append(self._process.pid)
+        self._process.kill()
+        self._process.wait()
+        found = original(self)
+        assert found is None
+        return found
+
+    original = stemming.StemsElsewhere.result
+    killed: list[int] = []
+    monkeypatch.setattr(stemming.StemsElsewhere, "result", gone)
+    people = bilingual_people()
+    whole, shared = tmp_path / "whole.index", tmp_path / "shared.index"
+    save_index(whole, build_index(people), generation="g", settings="s")
+    write_index(shared, people, IndexSettings(), generation="g", settings="s", numbering_process_from=0)
+    assert shared.read_bytes() == whole.read_bytes() and len(killed) == 1
+
+
 @pytest.mark.skipif(os.name != "posix", reason="abandoned blocks are recognised by POSIX process ids")
 def test_blocks_left_by_a_killed_build_are_removed_and_a_running_builds_kept(tmp_path: Path) -> None:
     from expertfind.search.blocks import BLOCKS_PREFIX

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .text import DATA, english_stems, stems, tokenize
+from .text import DATA, stems, stems_in, tokenize
 
 PhraseKey = tuple[str, ...]
 Sources = tuple[str, str]
@@ -59,7 +59,7 @@ class SynonymTable:
                                     for phrases in groups) if len(group) >= 2]
         tokens = {phrase: tokenize(phrase) for group in kept for phrase in group}
         words = list({word for found in tokens.values() for word in found})
-        stem_of = dict(zip(words, english_stems(words), strict=True))
+        stem_of = dict(zip(words, stems_in("en", words), strict=True))
         for group in kept:
             index = len(self.groups)
             self.groups.append(group)

@@ -22,6 +22,7 @@ _APOSTROPHES = re.compile(r"(?<=\w)['’`´](?=\w)")
 _TOKEN = re.compile(r"[a-z0-9]+(?:[+#]+|(?:[./&][a-z0-9]+)+)?")
 _EN_STEMMER = snowballstemmer.stemmer("english")
 _NL_STEMMER = snowballstemmer.stemmer("dutch")
+_STEMMERS = {"en": _EN_STEMMER, "nl": _NL_STEMMER}
 MIN_STEM_LENGTH = 3
 DATA = Path(__file__).with_name("data")
 """The word lists and tables shipped with the package (a plain folder: cheaper than importlib.resources)."""
@@ -102,13 +103,13 @@ def query_terms(text: str) -> list[str]:
     return [token for token in tokenize(text) if token not in stops]
 
 
-def english_stems(terms: Sequence[str]) -> list[str]:
-    """`stems(term)[0]` of each of `terms`, with one call to the stemmer for all of them: for
-    tables loaded on every question, such as the synonyms."""
+def stems_in(language: str, terms: Sequence[str]) -> list[str]:
+    """The stem of each of `terms` in `language` (`en` or `nl`: `stems(term)`'s first or second),
+    with one call to the stemmer for all of them: for tables loaded on every question, such as
+    the synonyms, and for a whole vocabulary."""
     plain = [term for term in terms if term.isalpha() and len(term) > MIN_STEM_LENGTH]
-    stemmed = dict(zip(plain, _EN_STEMMER.stemWords(plain), strict=True))
-    return [stem if (stem := stemmed.get(term, term)) and len(stem) >= MIN_STEM_LENGTH else term
-            for term in terms]
+    stemmed = dict(zip(plain, _STEMMERS[language].stemWords(plain), strict=True))
+    return [stem if len(stem := stemmed.get(term, term)) >= MIN_STEM_LENGTH else term for term in terms]
 
 
 def stem_pairs(terms: Sequence[str]) -> list[tuple[str, str]]:
