@@ -77,6 +77,52 @@ def test_after_a_reset_terms_are_numbered_from_zero_and_still_read_right(kind: t
     assert read_back(numbering, batches) == [[terms(t) for t in b] for b in batches]
 
 
+def read_answers(numbering: Numbering | SharedNumbering, batches: list[list[str]],
+                 names: list[str]) -> list[list[list[str]]]:
+    """The answers to `batches` (already sent), as the terms their numbers name in `names`."""
+    found = []
+    for batch in batches:
+        answer = numbering.receive()
+        names += answer.new_terms
+        start, read = 0, []
+        for length in answer.lengths:
+            read.append([names[n] for n in answer.occurrences[start : start + length]])
+            start += length
+        assert len(read) == len(batch)
+        found.append(read)
+    return found
+
+
+@pytest.mark.parametrize("kind", [Numbering, SharedNumbering])
+def test_batches_sent_ahead_of_a_reset_are_numbered_after_it(kind: type[Numbering]) -> None:
+    """While one block's postings are grouped, the next block's batches are already read."""
+    numbering = kind()
+    block, ahead, after = [TEXTS, TEXTS[::-1], TEXTS[2:]], [TEXTS[3:], ["nieuw woord", ""]], [TEXTS, TEXTS[:2]]
+    for batch in block:
+        numbering.send(batch)
+    for batch in ahead:
+        numbering.send_ahead(batch)
+    names: list[str] = []
+    assert read_answers(numbering, block, names) == [[terms(t) for t in b] for b in block]
+    numbering.reset()
+    for batch in after:
+        numbering.send(batch)
+    names = []
+    assert read_answers(numbering, ahead + after, names) == [[terms(t) for t in b] for b in ahead + after]
+    assert len(names) == len(set(names)), "numbered afresh: each term once"
+    numbering.close()
+
+
+@pytest.mark.parametrize("kind", [Numbering, SharedNumbering])
+def test_a_reset_with_batches_due_that_were_not_sent_ahead_is_refused(kind: type[Numbering]) -> None:
+    numbering = kind()
+    numbering.send(TEXTS)
+    numbering.send_ahead(TEXTS)
+    with pytest.raises(RuntimeError, match="on their way"):
+        numbering.reset()
+    numbering.close()
+
+
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="process states are read from /proc")
 def test_the_second_process_ends_when_the_import_is_killed() -> None:
     """It holds words from profiles: it must not outlive an import killed with SIGKILL."""

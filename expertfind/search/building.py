@@ -6,7 +6,9 @@ field (`index.FIELDS`). The texts of a batch go to be read and numbered (`search
 here or in a second process); when their numbers come back, the candidates with any term become
 items, and their terms are noted as term numbers in runs (item, field, length), which
 `take_postings` groups by term (`search.grouping`, numpy). Batches stay in flight while the next
-ones are prepared, so a second process reads words while this one works through people.
+ones are prepared, so a second process reads words while this one works through people; when
+`add_everyone` takes a block's postings, the next batches are sent ahead to the second process
+first, so that it reads words while this one groups.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ if TYPE_CHECKING:
 
 BATCH = 256
 """People whose texts go to be numbered together."""
-IN_FLIGHT = 2
+IN_FLIGHT = 6
 """Batches sent before the oldest one's numbers are taken back."""
 assert FIELDS == ("skill", "tags", "title", "text", "role"), "add_people writes texts in this order"
 _SKILL, _CONTRIBUTION, _ROLE = (SOURCE_CODE[source] for source in (SKILL, CONTRIBUTION, ROLE))
@@ -49,9 +51,15 @@ _SKILL, _CONTRIBUTION, _ROLE = (SOURCE_CODE[source] for source in (SKILL, CONTRI
 
 class TermNumbering(Protocol):
     """Where texts are read and their terms numbered (`numbering.Numbering` or
-    `numbering.NumberingProcess`): answers come back in the order the batches went."""
+    `numbering.SharedNumbering`): answers come back in the order the batches went. A batch
+    sent ahead is numbered after the next reset: `ahead` of them are worth sending before
+    the postings are taken."""
+
+    ahead: int
 
     def send(self, texts: Sequence[str]) -> None: ...
+
+    def send_ahead(self, texts: Sequence[str]) -> None: ...
 
     def receive(self) -> Numbered: ...
 
@@ -90,6 +98,8 @@ class IndexBuilder:
         """Term occurrences noted since the postings were last taken (each posting has one or more)."""
         self._numbering: TermNumbering = numbering or Numbering()
         self._in_flight: deque[_Candidates] = deque()
+        self._sent_ahead = 0
+        """The newest batches in flight were sent ahead: of the next block of postings."""
         self._names: list[str] = []
         """Every term numbered since the postings were last taken, by number."""
         self._occurrences = array("I")
@@ -101,9 +111,11 @@ class IndexBuilder:
         self._counts: Counter[str] = Counter()
         self._decay: dict[str | None, float] = {}
 
-    def add_people(self, first: int, people: Iterable[Profile]) -> None:
+    def add_people(self, first: int, people: Iterable[Profile], *, ahead: bool = False) -> None:
         """Send the texts of `people` (numbered from `first` on) to be read, and note the items
-        of the batches whose numbers are back, keeping `IN_FLIGHT` batches on their way."""
+        of the batches whose numbers are back, keeping `IN_FLIGHT` batches on their way. Sent
+        `ahead`, they are of the postings taken after the next `take_postings`, and nothing is
+        noted now."""
         texts: list[str] = []
         candidates = _Candidates(bytearray(), array("I"), array("I"), array("d"))
         sources, refs, persons, weights = candidates
@@ -126,20 +138,28 @@ class IndexBuilder:
             refs.append(0)
             persons.append(number)
             weights.append(settings.role_weight)
-        self._numbering.send(texts)
         self._in_flight.append(candidates)
-        while len(self._in_flight) > IN_FLIGHT:
+        if ahead:
+            self._numbering.send_ahead(texts)
+            self._sent_ahead += 1
+            return
+        self._numbering.send(texts)
+        while len(self._in_flight) > IN_FLIGHT + self._sent_ahead:
             self._note(self._in_flight.popleft(), self._numbering.receive())
 
-    def add_everyone(self, progress: Progress | None = None,
-                     after_each_batch: Callable[[], object] | None = None) -> None:
-        """Add all the builder's people a batch at a time (`after_each_batch` is called after
-        each, as when a big build spills its postings to disk), then `finish`."""
+    def add_everyone(self, progress: Progress | None = None, spill: Callable[[], object] | None = None,
+                     block_occurrences: int = 0) -> None:
+        """Add all the builder's people a batch at a time, then `finish`. With `spill`, it is
+        called (to `take_postings`, as a big build spills them to disk) whenever the
+        occurrences noted reach `block_occurrences`, after the next batches are sent ahead."""
         people = counted(self.people, "Indexing", len(self.people), progress)
-        for first, batch in _in_batches(people):
+        batches = _in_batches(people)
+        for first, batch in batches:
             self.add_people(first, batch)
-            if after_each_batch is not None:
-                after_each_batch()
+            if spill is not None and self.occurrence_count >= block_occurrences:
+                for ahead_first, ahead_batch in islice(batches, self._numbering.ahead):
+                    self.add_people(ahead_first, ahead_batch, ahead=True)
+                spill()
         self.finish()
 
     def finish(self) -> None:
@@ -153,15 +173,18 @@ class IndexBuilder:
         self._numbering.close()
 
     def take_postings(self) -> GroupedPostings:
-        """The postings of the items of every batch sent so far (each term's items in ascending
-        order). Terms are numbered afresh from here on: a block's vocabulary is all it holds."""
+        """The postings of the items of every batch sent so far but those sent ahead (each
+        term's items in ascending order). Terms are numbered afresh from here on: a block's
+        vocabulary is all it holds."""
         from .grouping import grouped
 
-        self._receive_all()
+        while len(self._in_flight) > self._sent_ahead:
+            self._note(self._in_flight.popleft(), self._numbering.receive())
         found = grouped(self._names, self._occurrences, self._run_items, self._run_fields,
                         self._run_lengths, self.item_person)
         self._names = []
         self._numbering.reset()
+        self._sent_ahead = 0
         self._occurrences, self._run_items, self._run_lengths = array("I"), array("I"), array("I")
         self._run_fields = bytearray()
         self.occurrence_count = 0

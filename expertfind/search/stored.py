@@ -151,11 +151,7 @@ def _build_and_save(path: Path, builder: IndexBuilder, *, generation: str, setti
                 folder.append(stack.enter_context(blocks_folder(path.parent)))
             blocks.append(Block.spill(folder[0] / str(len(blocks)), builder))
 
-        def spill_when_full() -> None:
-            if builder.occurrence_count >= block_occurrences:
-                spill()
-
-        builder.add_everyone(progress, spill_when_full)
+        builder.add_everyone(progress, spill, block_occurrences)
         index = builder.index()
         index.stored_synonyms = synonyms
         source: _PostingSource
