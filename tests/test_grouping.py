@@ -30,16 +30,18 @@ def test_a_count_beyond_what_16_bits_hold_is_capped() -> None:
     assert grouping._field_counts(cells[::-1].copy(), 3).tolist() == [MAX_TF, 0, 1]
 
 
+_BIG = np.arange(70_000, dtype=np.uint32)[::-1].copy()  # more terms than 16 bits number
+_BIG[[5, 6, 7]] = [3, 65_539, 65_539]  # the same low 16 bits; ties: two terms, one rank
+
+
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.integers(0, 9), max_size=300), st.integers(1, 50))
-def test_the_stable_order_is_numpy_s_stable_argsort(numbers: list[int], chunk: int) -> None:
-    rank = np.array([7, 3, 3, 0, 9, 1, 2, 8, 5, 4], dtype=np.uint32)  # ties: two terms, one rank
-    occurrences = np.array(numbers, dtype=np.uint32)
-    original, grouping._CHUNK = grouping._CHUNK, chunk
-    try:
-        order, ranks = grouping._stable_order(rank, occurrences)
-    finally:
-        grouping._CHUNK = original
+@given(st.lists(st.integers(0, 9), max_size=300), st.booleans())
+def test_the_stable_order_is_numpy_s_stable_argsort(numbers: list[int], big: bool) -> None:
+    rank = _BIG if big else np.array([7, 3, 3, 0, 9, 1, 2, 8, 5, 4], dtype=np.uint32)
+    occurrences = np.array(numbers, dtype=np.uint32) + (np.uint32(69_990) if big else np.uint32(0))
+    if big:
+        occurrences[: len(occurrences) // 2] = np.array(numbers[: len(numbers) // 2], dtype=np.uint32)
+    order, ranks = grouping._stable_order(rank, occurrences)
     expected = np.argsort(rank[occurrences], kind="stable")
     assert np.array_equal(order, expected)
     assert np.array_equal(ranks, rank[occurrences][expected])

@@ -26,7 +26,7 @@ BLOCKS_PREFIX = ".expertfind-index-blocks-"
 BLOCK_OCCURRENCES = 4_000_000
 """A directory with more term occurrences than this is indexed in blocks spilled to disk and
 merged: the postings of a whole organisation are never all in memory at once (4M is ~5,000
-people; grouping a block into postings takes about 30 bytes per occurrence for a moment)."""
+people; grouping a block into postings takes about 35 bytes per occurrence for a moment)."""
 
 
 @contextlib.contextmanager

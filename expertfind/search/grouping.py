@@ -17,7 +17,6 @@ import numpy as np
 
 from .index import MAX_TF, WIDTH, Postings
 
-_CHUNK = 1 << 16
 _CHUNK_CELLS = 1 << 20
 
 
@@ -112,20 +111,17 @@ def grouped(
 def _stable_order(rank: np.ndarray[Any, Any], numbers: np.ndarray[Any, Any]
                   ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
     """The order that sorts the occurrences `numbers` by their term's `rank` (32-bit), keeping
-    each term's occurrences as read (so items ascending), and the ranks so sorted. Each rank
-    goes with its position in one 64-bit number: all of them differ, so any sort is stable,
-    and numpy's unstable sort of numbers is several times faster than its stable argsort.
-    About 20 bytes per occurrence at most, made and changed in place."""
-    keyed = rank[numbers].astype(np.uint64)
-    keyed <<= np.uint64(32)
-    for start in range(0, len(keyed), _CHUNK):
-        part = keyed[start : start + _CHUNK]
-        part |= np.arange(start, start + len(part), dtype=np.uint64)
-    keyed.sort()
-    order = np.empty(len(keyed), dtype=np.intp)
-    np.bitwise_and(keyed, np.uint64(0xFFFFFFFF), out=order, casting="unsafe")
-    keyed >>= np.uint64(32)
-    return order, keyed.astype(np.uint32)
+    each term's occurrences as read (so items ascending), and the ranks so sorted. A stable
+    sort of 16-bit numbers is a radix sort in numpy, several times faster than sorting 32 or
+    64 bits: the ranks are sorted by their low 16 bits, then, keeping that order, by their
+    high 16 bits (when any rank has them)."""
+    ranked = rank[numbers]
+    order = np.argsort(ranked.astype(np.uint16), kind="stable")  # the low 16 bits
+    if len(rank) > 1 << 16:
+        high = ranked >> np.uint32(16)
+        order = order[np.argsort(high.astype(np.uint16)[order], kind="stable")]
+        del high
+    return order, ranked[order]
 
 
 def _field_counts(cells: np.ndarray[Any, Any], size: int) -> np.ndarray[Any, Any]:
