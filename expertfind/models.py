@@ -303,7 +303,7 @@ def parse_contribution(value: object) -> Contribution:
         fields["url"] = _text(url, "contribution url", allow_empty=True) or None
     raw_date = value.get("date")
     if raw_date is not None and raw_date != "":
-        fields["date"] = sys.intern(parse_date(raw_date))
+        fields["date"] = _known_date(raw_date) if isinstance(raw_date, str) else parse_date(raw_date)
     tags = value.get("tags")
     if tags is not None:
         fields["tags"] = tuple(map(_shared, _string_list(tags, "contribution tags")))
@@ -312,6 +312,12 @@ def parse_contribution(value: object) -> Contribution:
     extra = _unicode_only({k: v for k, v in value.items() if k not in CONTRIBUTION_FIELDS},
                            "a contribution")
     return Contribution(**fields, extra=extra)
+
+
+@lru_cache(maxsize=1 << 14)
+def _known_date(text: str) -> str:
+    """`parse_date(text)`, kept once: the dates of a directory's evidence repeat (a day each)."""
+    return sys.intern(parse_date(text))
 
 
 def parse_date(value: object) -> str:
