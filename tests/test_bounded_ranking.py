@@ -138,3 +138,29 @@ def test_bounds_for_other_scoring_settings_are_not_used(tmp_path: Path, monkeypa
     assert PersonRanking(index, concepts, importance, ScoringSettings())._bounds is not None
     other = ScoringSettings(k1=2.0)
     assert PersonRanking(index, concepts, importance, other)._bounds is None
+
+
+@pytest.mark.parametrize("scoring", [
+    ScoringSettings(),
+    ScoringSettings(activity_prior=0.0),
+    ScoringSettings(k1=2.0, further_evidence=0.3, activity_prior=0.5,
+                    length_normalisation={"text": 1.0, "title": 0.0}, field_weights={"tags": 0.0}),
+], ids=["default", "no activity boost", "other settings"])
+def test_the_bounds_written_with_numpy_are_those_term_bounds_computes_bit_for_bit(scoring: ScoringSettings) -> None:
+    """An index is written with the bounds of its long terms computed a posting at a time by
+    numpy: exactly (==, not close to) what `term_bounds` computes a posting at a time in Python."""
+    from expertfind.search.bounds import LongTermBounds, term_bounds
+    from expertfind.search.index import build_index
+
+    from .test_stored_index import bilingual_people
+
+    index = build_index(bilingual_people())
+    bulk, saturation = LongTermBounds(index, scoring), Saturation(index, scoring)
+    several = 0
+    for postings in index.postings.values():
+        expected = term_bounds(index, postings, saturation, scoring)
+        found = bulk(postings.items, postings.counts)
+        assert list(found.people) == list(expected.people)
+        assert list(found.values) == list(expected.values)
+        several += len(found.people) < len(postings.items)
+    assert several > 50  # people who hold a term in several items: their sums with diminishing returns

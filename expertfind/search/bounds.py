@@ -21,13 +21,14 @@ tiny IDF.
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from itertools import repeat
 from operator import mul
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .index import Postings, SearchIndex
+from .index import FIELDS, WIDTH, Postings, SearchIndex
 from .scoring import ActivityBoost, Saturation, ScoringSettings, diminishing_sum, rank_weights
 
 if TYPE_CHECKING:
@@ -95,6 +96,81 @@ def term_bounds(index: SearchIndex, postings: Postings, saturation: Saturation,
         start += count
         values.append(summed * boost.of(person) if boost.prior else summed)
     return TermBounds(list(runs), values)
+
+
+class LongTermBounds:
+    """`term_bounds` of the long terms of an index as it is written, bit for bit: the arithmetic
+    of each posting done by numpy in the same order, element by element (a long term has
+    thousands of postings, a big index a hundred thousand long terms), and the diminishing sum
+    of a person who holds a term in several items done as `term_bounds` does it."""
+
+    def __init__(self, index: SearchIndex, settings: ScoringSettings) -> None:
+        import numpy as np  # only to write an index
+
+        self._np = np
+        self.settings = settings
+        self.k1 = settings.k1
+        self.weight = np.asarray(index.item_weight, dtype=np.float64)
+        self.person = np.asarray(index.item_person, dtype=np.int64)
+        self.fields = [
+            (column,
+             settings.field_weights.get(name, 1.0),
+             settings.length_normalisation.get(name, 0.75),
+             index.average_length.get(name, 1.0) or 1.0,
+             np.asarray(index.field_lengths.get(name, ()), dtype=np.float64))
+            for column, name in enumerate(FIELDS)
+        ]
+        self.activity = np.asarray(index.activity, dtype=np.int64)
+        prior = settings.activity_prior
+        most = int(self.activity.max()) if len(self.activity) else 0
+        self.boosts = (np.asarray([(1.0 + count) ** prior for count in range(most + 1)])  # as ActivityBoost
+                       if prior else None)
+
+    def __call__(self, items: Any, counts: Any) -> TermBounds:
+        """The bounds of the term whose postings are `items` and `counts` (packed: arrays, bytes
+        or views of 32-bit item numbers and 16-bit counts)."""
+        np = self._np
+        items_array = np.frombuffer(items, dtype=np.uint32)
+        counts_array = np.frombuffer(counts, dtype=np.uint16)
+        points = self.weight[items_array] * self._saturated(items_array, counts_array)
+        person = self.person[items_array]
+        starts = np.flatnonzero(np.concatenate(([True], person[1:] != person[:-1])))
+        sizes = np.diff(np.append(starts, len(person)))
+        values = points[starts]
+        several = np.flatnonzero(sizes > 1)
+        if len(several):
+            rank_weight = rank_weights(self.settings, int(sizes.max()))
+            listed = points.tolist()
+            for group in several.tolist():
+                start = int(starts[group])
+                values[group] = diminishing_sum(listed[start : start + int(sizes[group])], rank_weight)
+        people = person[starts]
+        if self.boosts is not None:
+            values = values * self.boosts[self.activity[people]]
+        return TermBounds(_array("I", people.astype(np.uint32)), _array("d", values.astype(np.float64)))
+
+    def _saturated(self, items: Any, counts: Any) -> Any:
+        """`Saturation.all`, element by element in the same order."""
+        np = self._np
+        weighted = None
+        with np.errstate(all="ignore"):  # what a field without the term would divide is not used
+            for column, field_weight, b, average, lengths in self.fields:
+                frequencies = counts[column::WIDTH]
+                if not frequencies.any():
+                    continue
+                held = frequencies != 0
+                value = field_weight * frequencies / ((1.0 - b) + b * lengths[items] / average)
+                weighted = (np.where(held, value, 0.0) if weighted is None
+                            else np.where(held, weighted + value, weighted))
+            if weighted is None:
+                return np.zeros(len(items))
+            return weighted * (self.k1 + 1.0) / (weighted + self.k1)
+
+
+def _array(code: str, numbers: Any) -> array[Any]:
+    found = array(code)
+    found.frombytes(numbers.tobytes())
+    return found
 
 
 def compute_bounds(index: SearchIndex, saturation: Saturation, settings: ScoringSettings) -> ScoreBounds:

@@ -29,10 +29,10 @@ from ..files import replacing
 from ..models import Profile
 from ..progress import Progress
 from .blocks import BLOCK_OCCURRENCES, Block, MergedBlocks, blocks_folder, remove_abandoned_blocks
-from .bounds import bounded, ceiling, term_bounds
-from .index import FIELDS, WIDTH, IndexSettings, Postings, SearchIndex, idf
-from .mapped import MappedSections, mapped_index, person_record, unpacked
-from .scoring import Saturation, ScoringSettings
+from .bounds import LongTermBounds, bounded, ceiling
+from .index import FIELDS, WIDTH, IndexSettings, SearchIndex, idf
+from .mapped import MappedSections, mapped_index, person_record
+from .scoring import ScoringSettings
 from .stemming import StemSections, StemsElsewhere, sections_of, stem_sections
 
 if TYPE_CHECKING:
@@ -281,7 +281,7 @@ class _BoundsAsWritten:
         self.index = index
         self.source = postings
         self.settings = ScoringSettings()
-        self.saturation = Saturation(index, self.settings)
+        self.term_bounds = LongTermBounds(index, self.settings)
         self.ceiling = ceiling(index, self.settings)
         self.terms = array("I")
         self.starts = array("Q", [0])
@@ -296,8 +296,7 @@ class _BoundsAsWritten:
             yield counts
             frequency = self.source.frequencies[number]
             if bounded(frequency, idf(everyone, self.source.people[number])):
-                found = term_bounds(self.index, Postings(_numbers("I", items), _numbers("H", counts)),
-                                    self.saturation, self.settings)
+                found = self.term_bounds(items, counts)
                 self.terms.append(number)
                 self.people.extend(found.people)
                 self.values.extend(found.values)
@@ -315,11 +314,6 @@ def _letter_spans(words: list[str]) -> dict[str, tuple[int, int]]:
         spans[word[0]] = (start, offset + size)
         offset += size + 1
     return spans
-
-
-def _numbers(code: str, packed: Packed) -> array[int]:
-    """Postings as the writer has them: arrays from memory, bytes from merged blocks."""
-    return packed if isinstance(packed, array) else unpacked(code, packed)
 
 
 def load_index(path: Path, *, generation: str, settings: str) -> SearchIndex | None:
