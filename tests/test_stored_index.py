@@ -3,6 +3,7 @@ when it does not match the directory, and no trace of removed people."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -185,29 +186,58 @@ def test_a_build_whose_second_process_fails_reads_the_words_itself(
     assert shared.read_bytes() == whole.read_bytes()
 
 
-def test_a_build_whose_stemming_process_fails_makes_the_stems_itself(
+def test_a_build_whose_lookups_process_fails_makes_the_lookups_itself(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from expertfind.search import stemming
+    from expertfind.search import lookups
     from expertfind.search.index import build_index
     from expertfind.search.stored import save_index, write_index
 
-    def gone(self: stemming.StemsElsewhere) -> stemming.StemSections | None:
+    def gone(self: lookups.LookupsElsewhere, add: lookups.Add) -> bool:
         killed.append(self._process.pid)
         self._process.kill()
         self._process.wait()
-        found = original(self)
-        assert found is None
-        return found
+        complete = original(self, add)
+        assert not complete
+        return complete
 
-    original = stemming.StemsElsewhere.result
+    original = lookups.LookupsElsewhere.add_to
     killed: list[int] = []
-    monkeypatch.setattr(stemming.StemsElsewhere, "result", gone)
+    monkeypatch.setattr(lookups.LookupsElsewhere, "add_to", gone)
     people = bilingual_people()
     whole, shared = tmp_path / "whole.index", tmp_path / "shared.index"
     save_index(whole, build_index(people), generation="g", settings="s")
     write_index(shared, people, IndexSettings(), generation="g", settings="s", numbering_process_from=0)
     assert shared.read_bytes() == whole.read_bytes() and len(killed) == 1
+
+
+def test_lookups_cut_short_by_a_failing_process_are_made_again_and_the_index_answers_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from expertfind.search import lookups
+    from expertfind.search.index import build_index
+    from expertfind.search.stored import load_index, save_index, write_index
+
+    def cut_short(self: lookups.LookupsElsewhere, add: lookups.Add) -> bool:
+        self.close()
+        add("terms_by_ending", [b"\x01\x00\x00\x00"])  # a whole section, then one cut short
+        with contextlib.suppress(ZeroDivisionError):
+            add("stem_keys", (b"en:x" if n == 0 else bytes(1 // 0) for n in range(2)))
+        return False
+
+    monkeypatch.setattr(lookups.LookupsElsewhere, "add_to", cut_short)
+    people = bilingual_people()
+    whole, shared = tmp_path / "whole.index", tmp_path / "shared.index"
+    save_index(whole, build_index(people), generation="g", settings="s")
+    write_index(shared, people, IndexSettings(), generation="g", settings="s", numbering_process_from=0)
+    from_whole = load_index(whole, generation="g", settings="s")
+    from_shared = load_index(shared, generation="g", settings="s")
+    assert from_whole is not None and from_shared is not None
+    for term in ("kennis", "leren", "management", "grondwater"):
+        assert from_shared.by_stem.get("en:" + term) == from_whole.by_stem.get("en:" + term)
+        assert from_shared.vocabulary.ending_with(term) == from_whole.vocabulary.ending_with(term)
+    questions = ["wie weet iets van kennismanagement en verandermanagement", "leren", "grondwater"]
+    assert answers(Ranker.from_index(from_shared), questions) == answers(Ranker.from_index(from_whole), questions)
 
 
 @pytest.mark.skipif(os.name != "posix", reason="abandoned blocks are recognised by POSIX process ids")

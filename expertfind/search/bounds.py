@@ -107,20 +107,22 @@ class LongTermBounds:
     def __init__(self, index: SearchIndex, settings: ScoringSettings) -> None:
         import numpy as np  # only to write an index
 
+        from .grouping import as_numpy
+
         self._np = np
         self.settings = settings
         self.k1 = settings.k1
-        self.weight = np.asarray(index.item_weight, dtype=np.float64)
-        self.person = np.asarray(index.item_person, dtype=np.int64)
+        self.weight = as_numpy(index.item_weight, np.float64)  # views of the index's arrays: no copies
+        self.person = as_numpy(index.item_person, np.uint32)
         self.fields = [
             (column,
              settings.field_weights.get(name, 1.0),
              settings.length_normalisation.get(name, 0.75),
              index.average_length.get(name, 1.0) or 1.0,
-             np.asarray(index.field_lengths.get(name, ()), dtype=np.float64))
+             as_numpy(index.field_lengths.get(name, ()), np.uint32))
             for column, name in enumerate(FIELDS)
         ]
-        self.activity = np.asarray(index.activity, dtype=np.int64)
+        self.activity = as_numpy(index.activity, np.int64)
         prior = settings.activity_prior
         most = int(self.activity.max()) if len(self.activity) else 0
         self.boosts = (np.asarray([(1.0 + count) ** prior for count in range(most + 1)])  # as ActivityBoost

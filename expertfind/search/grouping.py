@@ -68,16 +68,16 @@ def grouped(
     term; `names` may hold terms that do not occur), read in runs; run `r` is `run_lengths[r]`
     terms of field `run_fields[r]` of item `run_items[r]`, and items never decrease from run to
     run."""
-    numbers = _numpy(occurrences, np.uint32)
+    numbers = as_numpy(occurrences, np.uint32)
     present = np.flatnonzero(np.bincount(numbers, minlength=len(names))).tolist()
     order_by_name = sorted(present, key=names.__getitem__)  # the terms that occur here
     rank = np.zeros(len(names), dtype=np.uint32)
     rank[order_by_name] = np.arange(len(order_by_name), dtype=np.uint32)
-    lengths = _numpy(run_lengths, np.uint32)
+    lengths = as_numpy(run_lengths, np.uint32)
     del present
     order, term = _stable_order(rank, numbers)
     del numbers
-    item = np.repeat(_numpy(run_items, np.uint32), lengths)[order]
+    item = np.repeat(as_numpy(run_items, np.uint32), lengths)[order]
     field = np.repeat(np.frombuffer(run_fields, dtype=np.uint8), lengths)[order]
     del order
     starts_posting = _changes(term, item)
@@ -96,7 +96,7 @@ def grouped(
     starts_term = _changes(posting_term)
     term_starts = np.flatnonzero(starts_term)
     frequencies = np.diff(np.append(term_starts, posting_count))
-    person = _numpy(item_person, np.uint32)[posting_item]
+    person = as_numpy(item_person, np.uint32)[posting_item]
     starts_person = _changes(posting_term, person)
     people = np.add.reduceat(starts_person.astype(np.uint32), term_starts) if posting_count else frequencies
     return GroupedPostings(
@@ -153,7 +153,9 @@ def _changes(*keys: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     return changed
 
 
-def _numpy(numbers: Sequence[int] | array[int], dtype: type[np.generic]) -> np.ndarray[Any, Any]:
+def as_numpy(numbers: Sequence[int] | Sequence[float] | array[Any],
+             dtype: type[np.generic]) -> np.ndarray[Any, Any]:
+    """`numbers` as a numpy array of `dtype`: a view of an array of that width, without a copy."""
     if isinstance(numbers, array) and np.dtype(dtype).itemsize == numbers.itemsize:
         return np.frombuffer(numbers, dtype=dtype) if len(numbers) else np.zeros(0, dtype=dtype)
     return np.asarray(numbers, dtype=dtype)

@@ -31,9 +31,9 @@ from ..progress import Progress
 from .blocks import BLOCK_OCCURRENCES, Block, MergedBlocks, blocks_folder, remove_abandoned_blocks
 from .bounds import LongTermBounds, bounded, ceiling
 from .index import FIELDS, WIDTH, IndexSettings, SearchIndex, idf
+from .lookups import LookupsElsewhere, add_lookups, lookups, lookups_of
 from .mapped import MappedSections, mapped_index, person_record
 from .scoring import ScoringSettings
-from .stemming import StemSections, StemsElsewhere, sections_of, stem_sections
 
 if TYPE_CHECKING:
     from .building import IndexBuilder, TermNumbering
@@ -43,7 +43,7 @@ FORMAT = (9, sys.version_info[0], sys.version_info[1], marshal.version, sys.byte
 ALIGN = 8
 NUMBERING_PROCESS_FROM = 2_000
 """From this many people on, an index build reads their words in a second process too, and
-the stems of its vocabulary are made in one while the postings are written. Imports
+the lookups of its vocabulary are made in one while the postings are written. Imports
 measured on a 2-core machine (medians, one process -> two): 1,000 people 2.17 -> 2.10 s (level:
 starting a second Python costs about what it saves), 2,000 people 4.34 -> 3.79 s."""
 _LENGTH = struct.Struct("<Q")
@@ -101,7 +101,7 @@ def save_index(path: Path, index: SearchIndex, *, generation: str, settings: str
     `load_index` maps into memory without copying and reads only where a question looks); the
     header (marshal: the small things and the table of sections); the header's length."""
     _save(path, index, _PostingsInMemory(index), generation=generation, settings=settings,
-          stem_elsewhere=False)
+          lookups_elsewhere=False)
 
 
 def write_index(
@@ -131,7 +131,7 @@ def write_index(
     try:
         _build_and_save(path, IndexBuilder(people, index_settings, numbering), generation=generation,
                         settings=settings, progress=progress, block_occurrences=block_occurrences,
-                        synonyms=synonyms, stem_elsewhere=numbering is not None)
+                        synonyms=synonyms, lookups_elsewhere=numbering is not None)
     except NumberingFailed:  # the second process is gone: read the words in this one instead
         write_index(path, people, index_settings, generation=generation, settings=settings,
                     progress=progress, block_occurrences=block_occurrences,
@@ -140,7 +140,7 @@ def write_index(
 
 def _build_and_save(path: Path, builder: IndexBuilder, *, generation: str, settings: str,
                     progress: Progress | None, block_occurrences: int, synonyms: object,
-                    stem_elsewhere: bool) -> None:
+                    lookups_elsewhere: bool) -> None:
     with contextlib.ExitStack() as stack:
         stack.callback(builder.close)
         blocks: list[Block] = []
@@ -162,24 +162,25 @@ def _build_and_save(path: Path, builder: IndexBuilder, *, generation: str, setti
             source = MergedBlocks(blocks)
         if progress is not None:
             progress("Saving", 0, 1)
-        _save(path, index, source, generation=generation, settings=settings, stem_elsewhere=stem_elsewhere)
+        _save(path, index, source, generation=generation, settings=settings,
+              lookups_elsewhere=lookups_elsewhere)
         if progress is not None:
             progress("Saving", 1, 1)
 
 
 def _save(path: Path, index: SearchIndex, postings: _PostingSource, *, generation: str,
-          settings: str, stem_elsewhere: bool) -> None:
-    """Write the index file; with `stem_elsewhere`, the stems of the vocabulary are made by a
+          settings: str, lookups_elsewhere: bool) -> None:
+    """Write the index file; with `lookups_elsewhere`, the vocabulary's lookups are made by a
     second process meanwhile (when one can be started)."""
     with replacing(path) as handle, contextlib.ExitStack() as stack:
-        stems: StemsElsewhere | None = None
-        if stem_elsewhere and not index.by_stem:
+        elsewhere: LookupsElsewhere | None = None
+        if lookups_elsewhere and not index.by_stem:
             with contextlib.suppress(OSError):  # no second process here: made in this one
-                stems = StemsElsewhere(postings.terms)
-                stack.callback(stems.close)
+                elsewhere = LookupsElsewhere(postings.terms)
+                stack.callback(elsewhere.close)
         handle.write(MAGIC)
         sections = _Sections(handle)
-        header = _write_sections(sections, index, postings, stems)
+        header = _write_sections(sections, index, postings, elsewhere)
         sections.flush()
         header.update(format=FORMAT, generation=generation, settings=settings, synonyms=index.stored_synonyms,
                       sections=sections.table)
@@ -211,7 +212,7 @@ class _PostingsInMemory:
 
 
 def _write_sections(sections: _Sections, index: SearchIndex, postings: _PostingSource,
-                    stems: StemsElsewhere | None) -> dict[str, Any]:
+                    elsewhere: LookupsElsewhere | None) -> dict[str, Any]:
     terms = postings.terms
     sections.add_strings("terms", terms)
     posting_size = 4 + 2 * WIDTH  # an item number (I) and its counts per field (H)
@@ -225,9 +226,6 @@ def _write_sections(sections: _Sections, index: SearchIndex, postings: _PostingS
     sections.add("bound_starts", bounds.starts)
     sections.add("bound_people", bounds.people)
     sections.add("bound_values", bounds.values)
-    endings = [term[::-1] for term in terms]
-    sections.add("terms_by_ending", array("I", sorted(range(len(terms)), key=endings.__getitem__)))
-    del endings
     by_length: dict[int, list[str]] = {}
     for term in terms:
         if term.isalpha():
@@ -238,7 +236,6 @@ def _write_sections(sections: _Sections, index: SearchIndex, postings: _PostingS
         sections.add(f"alphabetic.{length}", blob)
         letters[length] = (len(words), _letter_spans(words))
     del by_length
-    _add_stems(sections, _stems(index, terms, stems))
     sections.add("tie_order", array("I", index.tie_order))
     sections.add_strings("ids", index.ids)
     starts = array("Q", [0])
@@ -251,26 +248,15 @@ def _write_sections(sections: _Sections, index: SearchIndex, postings: _PostingS
     sections.add("item_weight", array("d", index.item_weight))
     for name in FIELDS:
         sections.add(f"lengths.{name}", array("I", index.field_lengths[name]))
+    # Last, as late as can be: the second process makes them meanwhile.
+    if index.by_stem:
+        add_lookups(sections.add_all, lookups_of(index.by_stem, terms))
+    elif elsewhere is None or not elsewhere.add_to(sections.add_all):
+        # Made here (the stems of a big vocabulary take much memory: now that the rest is written).
+        add_lookups(sections.add_all, lookups(terms))
     return {"average_length": dict(index.average_length), "alphabetic_lengths": sorted(letters),
             "alphabetic_letters": letters,
             "bounds": repr(bounds.settings), "ceiling": bounds.ceiling}
-
-
-def _stems(index: SearchIndex, terms: list[str], elsewhere: StemsElsewhere | None) -> StemSections:
-    """The index's own stems, else the second process's, else (when the index has none yet,
-    as when `write_index` builds it) made now: the stems of a big vocabulary take much memory,
-    and the sort by ending has let its strings go by now."""
-    if index.by_stem:
-        return sections_of(index.by_stem)
-    return (elsewhere.result() if elsewhere is not None else None) or stem_sections(terms)
-
-
-def _add_stems(sections: _Sections, stems: StemSections) -> None:
-    """The stem sections, as `add_strings` writes strings."""
-    sections.add("stem_keys", stems.keys)
-    sections.add("stem_keys.starts", stems.key_starts)
-    sections.add("stem_terms", stems.terms)
-    sections.add("stem_terms.starts", stems.term_starts)
 
 
 class _BoundsAsWritten:
