@@ -31,12 +31,12 @@ from ..progress import Progress
 from .blocks import BLOCK_OCCURRENCES, Block, MergedBlocks, blocks_folder, remove_abandoned_blocks
 from .bounds import LongTermBounds, bounded, ceiling
 from .index import FIELDS, WIDTH, IndexSettings, SearchIndex, idf
-from .lookups import LookupsElsewhere, add_lookups, lookups, lookups_of
 from .mapped import MappedSections, mapped_index, person_record
 from .scoring import ScoringSettings
 
 if TYPE_CHECKING:
     from .building import IndexBuilder, TermNumbering
+    from .lookups import LookupsElsewhere
 
 MAGIC = b"EXPERTFIND-INDEX\x07"
 FORMAT = (9, sys.version_info[0], sys.version_info[1], marshal.version, sys.byteorder)
@@ -172,6 +172,8 @@ def _save(path: Path, index: SearchIndex, postings: _PostingSource, *, generatio
           settings: str, lookups_elsewhere: bool) -> None:
     """Write the index file; with `lookups_elsewhere`, the vocabulary's lookups are made by a
     second process meanwhile (when one can be started)."""
+    from .lookups import LookupsElsewhere  # subprocess: only to write an index
+
     with replacing(path) as handle, contextlib.ExitStack() as stack:
         elsewhere: LookupsElsewhere | None = None
         if lookups_elsewhere and not index.by_stem:
@@ -249,6 +251,8 @@ def _write_sections(sections: _Sections, index: SearchIndex, postings: _PostingS
     for name in FIELDS:
         sections.add(f"lengths.{name}", array("I", index.field_lengths[name]))
     # Last, as late as can be: the second process makes them meanwhile.
+    from .lookups import add_lookups, lookups, lookups_of
+
     if index.by_stem:
         add_lookups(sections.add_all, lookups_of(index.by_stem, terms))
     elif elsewhere is None or not elsewhere.add_to(sections.add_all):
