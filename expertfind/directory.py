@@ -138,24 +138,30 @@ class Directory:
 
         HR exports are read through `preset` when named, or through the preset their columns
         show; `preset="none"` reads columns as the profile format names them."""
-        from .lastimport import fingerprint, recall, remember  # only imports use them
+        from .lastimport import fingerprint, fingerprint_meanwhile, recall, recorded_stamp, remember
         from .sources import read_source  # HR presets and LinkedIn archives: only for imports
 
-        digest, stamp = None, self.store.generation()
+        stamp = self.store.generation()
+        digest: str | None = None
+        digest_later: Callable[[], str | None] | None = None
         if not dry_run and self.last_import_file is not None:
             options = {"format": format, "mapping": sorted((mapping or {}).items()),
                        "encoding": encoding, "preset": preset}
-            digest = fingerprint(paths, options, presets_folder)
-            known = recall(self.last_import_file, stamp=stamp, digest=digest) if digest else None
-            if known is not None:
-                return ImportReport(same_as_last=known.records, notes=list(known.notes))
+            if stamp is not None and recorded_stamp(self.last_import_file) == stamp:
+                digest = fingerprint(paths, options, presets_folder)  # it may be the last import again
+                known = recall(self.last_import_file, stamp=stamp, digest=digest) if digest else None
+                if known is not None:
+                    return ImportReport(same_as_last=known.records, notes=list(known.notes))
+            else:  # it is not: its fingerprint is needed only to remember it, at the end
+                digest_later = fingerprint_meanwhile(paths, options, presets_folder)
         sources = [
             read_source(path, format=format, mapping=mapping, encoding=encoding, preset=preset,
                         presets_folder=presets_folder)
             for path in counted(paths, "Reading", len(paths), self.progress)
         ]
         rows = (record for source in sources for record in source.take())
-        checked = validate_records(rows, total=sum(s.expected for s in sources), progress=self.progress)
+        total = sum(source.expected() for source in sources) if self.progress is not None else 0
+        checked = validate_records(rows, total=total, progress=self.progress)
         self.last_written = None
         report = self.upsert(checked, dry_run=dry_run)
         report.sources = sources
@@ -163,8 +169,10 @@ class Directory:
         now = self.store.generation()
         # Remembered only when the directory is as this import left it: written by this import
         # (its own stamp), or not written at all and untouched while it ran.
-        if digest is not None and self.last_import_file is not None and now is not None \
-                and now == (self.last_written if report.written else stamp):
+        as_left = now is not None and now == (self.last_written if report.written else stamp)
+        if as_left and digest_later is not None:
+            digest = digest_later()
+        if as_left and digest is not None and self.last_import_file is not None:
             remember(self.last_import_file, stamp=now, digest=digest, records=report.records,
                      notes=report.notes)
         return report

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -44,6 +45,42 @@ def fingerprint(paths: Sequence[Path], options: Mapping[str, object], presets_fo
     except OSError:
         return None
     return digest.hexdigest()
+
+
+def fingerprint_meanwhile(paths: Sequence[Path], options: Mapping[str, object],
+                          presets_folder: Path | None) -> Callable[[], str | None]:
+    """`fingerprint(...)`, taken by a thread while the import goes on (reading and hashing a big
+    export takes a second; hashlib lets the import run meanwhile): call the function returned
+    for it, which waits until it is taken. None when a file changed while the import read it:
+    its digest might then not be of what was imported."""
+    before = _states(paths)
+    found: list[str | None] = []
+    thread = threading.Thread(target=lambda: found.append(fingerprint(paths, options, presets_folder)),
+                              daemon=True)
+    thread.start()
+
+    def taken() -> str | None:
+        thread.join()
+        return found[0] if found and before is not None and _states(paths) == before else None
+
+    return taken
+
+
+def _states(paths: Sequence[Path]) -> list[tuple[int, int]] | None:
+    try:
+        return [(status.st_size, status.st_mtime_ns) for status in (path.stat() for path in paths)]
+    except OSError:
+        return None
+
+
+def recorded_stamp(path: Path) -> str | None:
+    """The directory's stamp that the last import recorded, if any: unless it is the stamp the
+    directory has now, this import cannot be the last one again."""
+    try:
+        stamp = json.loads(path.read_text("utf-8"))["stamp"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return stamp if isinstance(stamp, str) else None
 
 
 def recall(path: Path, *, stamp: str | None, digest: str) -> LastImport | None:

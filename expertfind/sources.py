@@ -52,12 +52,15 @@ class Source:
     mapping: dict[str, str] = field(default_factory=dict)
     unknown: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
-    expected: int = -1
-    """About how many records `records` gives (a list's length, a stream's lines)."""
+    lines: Path | None = None
+    """For a stream, the file whose lines it reads."""
 
-    def __post_init__(self) -> None:
-        if self.expected < 0:
-            self.expected = len(self.records) if isinstance(self.records, list) else 0
+    def expected(self) -> int:
+        """About how many records `records` gives: a list's length, a stream's lines (counted
+        when asked, as a progress bar does: counting a big file's lines is a read of it)."""
+        if isinstance(self.records, list):
+            return len(self.records)
+        return count_lines(self.lines) if self.lines is not None else 0
 
     def take(self) -> Iterator[Record]:
         """Each record once, letting go of it as it is taken: a big file is never held twice."""
@@ -111,7 +114,7 @@ def read_source(
     if mapping and not plain:
         raise UsageError("use either --preset or --map, not both")
     if plain and streams_as_json_lines(path, format, encoding):
-        return Source(path, stream_json_lines(path), expected=count_lines(path))  # no JSONL presets
+        return Source(path, stream_json_lines(path), lines=path)  # no JSONL presets
     if preset == NO_PRESET or mapping:
         records, _ = read_records(path, format=format, mapping=mapping, encoding=encoding)
         return Source(path, records)

@@ -4,6 +4,7 @@ could differ (another file, other options, a directory changed since, by expertf
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,18 @@ def test_an_import_that_another_writer_overtook_is_not_remembered(
     again = directory().import_files([EXAMPLE])
     assert again.same_as_last == 0 and again.unchanged == 31  # read and merged in full
     assert directory().import_files([EXAMPLE]).same_as_last == 31  # now remembered
+
+
+def test_a_fingerprint_taken_meanwhile_is_the_fingerprint_unless_the_file_changed(tmp_path: Path) -> None:
+    """The fingerprint of a first import is taken by a thread while the import reads the file:
+    a file that changes meanwhile may not be what was imported, and must not be remembered."""
+    from expertfind.lastimport import fingerprint, fingerprint_meanwhile
+
+    export = tmp_path / "people.jsonl"
+    export.write_text('{"name": "Eva"}\n', "utf-8")
+    options = {"format": None}
+    assert fingerprint_meanwhile([export], options, None)() == fingerprint([export], options, None) is not None
+    taken = fingerprint_meanwhile([export], options, None)
+    export.write_text('{"name": "Eva", "skills": ["R"]}\n', "utf-8")
+    os.utime(export, ns=(0, 10**18))  # a change even on a file system with coarse times
+    assert taken() is None

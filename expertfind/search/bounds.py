@@ -71,12 +71,15 @@ def bounded(items: int, term_idf: float) -> bool:
     return items >= BOUNDED_POSTINGS and term_idf >= MIN_BOUNDED_IDF
 
 
-def ceiling(index: SearchIndex, settings: ScoringSettings) -> float:
+def ceiling(index: SearchIndex, settings: ScoringSettings, most_items: int | None = None) -> float:
     """The most any single term can give any person: every item at its full weight and the
-    saturation's limit (k1 + 1), as many items as anyone has, the largest activity boost."""
+    saturation's limit (k1 + 1), as many items as anyone has (`most_items`, counted when not
+    given), the largest activity boost."""
     if not index.item_person:
         return 0.0
-    ranks = sum(rank_weights(settings, max(Counter(index.item_person).values())))
+    if most_items is None:
+        most_items = max(Counter(index.item_person).values())
+    ranks = sum(rank_weights(settings, most_items))
     boost = (1.0 + max(index.activity, default=0)) ** settings.activity_prior
     return float((settings.k1 + 1.0) * max(index.item_weight) * ranks * boost * (1.0 + 1e-9))
 
@@ -127,6 +130,10 @@ class LongTermBounds:
         most = int(self.activity.max()) if len(self.activity) else 0
         self.boosts = (np.asarray([(1.0 + count) ** prior for count in range(most + 1)])  # as ActivityBoost
                        if prior else None)
+
+    def most_items(self) -> int:
+        """As many evidence items as anyone has."""
+        return int(self._np.bincount(self.person).max()) if len(self.person) else 0
 
     def __call__(self, items: Any, counts: Any) -> TermBounds:
         """The bounds of the term whose postings are `items` and `counts` (packed: arrays, bytes

@@ -272,7 +272,7 @@ class _BoundsAsWritten:
         self.source = postings
         self.settings = ScoringSettings()
         self.term_bounds = LongTermBounds(index, self.settings)
-        self.ceiling = ceiling(index, self.settings)
+        self.ceiling = ceiling(index, self.settings, self.term_bounds.most_items())
         self.terms = array("I")
         self.starts = array("Q", [0])
         self.people = array("I")
