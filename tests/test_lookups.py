@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import io
 import struct
-import subprocess
-import sys
-import time
 from array import array
 from collections.abc import Iterable
 from pathlib import Path
@@ -22,7 +19,7 @@ from expertfind.search.index import stem_table
 from expertfind.search.lookups import SECTIONS, Lookups, LookupsElsewhere, add_lookups, lookups, lookups_of
 from expertfind.search.text import stems, tokenize
 
-from .test_numbering import _running
+from .test_numbering import assert_ends_with_its_parent
 
 VOCABULARY = sorted({"kennismanagement", "kennis", "management", "managers", "crowdfunding", "leren",
                      "learning", "learned", "c++", "ci/cd", "r", "zoe", "grondwater", "groundwater",
@@ -108,13 +105,5 @@ def test_closing_before_the_answer_stops_the_second_process() -> None:
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="process states are read from /proc")
 def test_the_second_process_ends_when_the_writer_is_killed() -> None:
     """It holds words from profiles: it must not outlive an index write killed with SIGKILL."""
-    script = ("import os; from expertfind.search.lookups import LookupsElsewhere; "
-              "l = LookupsElsewhere(['kennis', 'leren'] * 100_000); print(l._process.pid, flush=True); "
-              "os.kill(os.getpid(), 9)")
-    killed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
-    assert killed.returncode == -9
-    second = int(killed.stdout.split()[0])
-    deadline = time.monotonic() + 30
-    while _running(second) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not _running(second)
+    assert_ends_with_its_parent("from expertfind.search.lookups import LookupsElsewhere; "
+                                "second = LookupsElsewhere(['kennis', 'leren'] * 100_000)._process")

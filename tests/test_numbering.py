@@ -126,8 +126,14 @@ def test_a_reset_with_batches_due_that_were_not_sent_ahead_is_refused(kind: type
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="process states are read from /proc")
 def test_the_second_process_ends_when_the_import_is_killed() -> None:
     """It holds words from profiles: it must not outlive an import killed with SIGKILL."""
-    script = ("import os; from expertfind.search.numbering import NumberingProcess; n = NumberingProcess(); "
-              "n.send(['crowdfunding']); n.receive(); print(n._process.pid, flush=True); os.kill(os.getpid(), 9)")
+    assert_ends_with_its_parent("from expertfind.search.numbering import NumberingProcess; n = NumberingProcess(); "
+                                "n.send(['crowdfunding']); n.receive(); second = n._process")
+
+
+def assert_ends_with_its_parent(script: str) -> None:
+    """`script` starts a second process as `second`; it is then killed with SIGKILL, and the
+    second process must end soon after."""
+    script += "; import os; print(second.pid, flush=True); os.kill(os.getpid(), 9)"
     killed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert killed.returncode == -9
     second = int(killed.stdout.split()[0])
