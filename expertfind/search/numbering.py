@@ -76,7 +76,7 @@ class Numbering:
 
     # The interface of `building.TermNumbering`: the answers in the order the batches were sent.
     ahead = 0
-    """Numbered here, a batch sent ahead is numbered only when taken back: none are worth sending."""
+    """Numbered here, a batch sent ahead waits for the next reset: none are worth sending."""
 
     def send(self, texts: Sequence[str]) -> None:
         self._ready.append(self.number(texts))
