@@ -118,9 +118,10 @@ class MergedBlocks:
                 self._holding[-1] += 1
             self._holders.append(number)
         for block in blocks:
-            block.terms = []  # the merged list holds them
+            block.terms, block.people = [], array("I")  # the merged lists hold them
 
     def packed(self) -> Iterator[bytes | array[int]]:
+        """Each term's items, then its counts; once."""
         blocks = self._blocks
         with contextlib.ExitStack() as stack:
             files = [stack.enter_context(block.path.open("rb")) for block in blocks]
@@ -138,3 +139,7 @@ class MergedBlocks:
                     counts.append(counts_files[number].read(frequency * 2 * WIDTH))
                 yield b"".join(items)
                 yield b"".join(counts)
+        # Read once: what found each term's postings goes before the rest of the index is written.
+        self._holders, self._holding = array("I"), array("I")
+        for block in blocks:
+            block.frequencies = array("I")

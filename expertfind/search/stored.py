@@ -228,6 +228,8 @@ def _write_sections(sections: _Sections, index: SearchIndex, postings: _PostingS
     sections.add("bound_starts", bounds.starts)
     sections.add("bound_people", bounds.people)
     sections.add("bound_values", bounds.values)
+    bounds_settings, bounds_ceiling = repr(bounds.settings), bounds.ceiling
+    del bounds  # its arrays are written: let them go before the people are
     by_length: dict[int, list[str]] = {}
     for term in terms:
         if term.isalpha():
@@ -260,7 +262,7 @@ def _write_sections(sections: _Sections, index: SearchIndex, postings: _PostingS
         add_lookups(sections.add_all, lookups(terms))
     return {"average_length": dict(index.average_length), "alphabetic_lengths": sorted(letters),
             "alphabetic_letters": letters,
-            "bounds": repr(bounds.settings), "ceiling": bounds.ceiling}
+            "bounds": bounds_settings, "ceiling": bounds_ceiling}
 
 
 class _BoundsAsWritten:
