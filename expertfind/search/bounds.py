@@ -21,14 +21,13 @@ tiny IDF.
 
 from __future__ import annotations
 
-from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from itertools import repeat
 from operator import mul
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .index import FIELDS, WIDTH, Postings, SearchIndex
+from .index import WIDTH, Postings, SearchIndex
 from .scoring import ActivityBoost, Saturation, ScoringSettings, diminishing_sum, rank_weights
 
 if TYPE_CHECKING:
@@ -114,22 +113,15 @@ class LongTermBounds:
 
         self._np = np
         self.settings = settings
-        self.k1 = settings.k1
         self.weight = as_numpy(index.item_weight, np.float64)  # views of the index's arrays: no copies
         self.person = as_numpy(index.item_person, np.uint32)
-        self.fields = [
-            (column,
-             settings.field_weights.get(name, 1.0),
-             settings.length_normalisation.get(name, 0.75),
-             index.average_length.get(name, 1.0) or 1.0,
-             as_numpy(index.field_lengths.get(name, ()), np.uint32))
-            for column, name in enumerate(FIELDS)
-        ]
+        self.fields = [(column, field_weight, b, average, as_numpy(lengths, np.uint32))
+                       for column, field_weight, b, average, lengths in Saturation(index, settings).fields]
         self.activity = as_numpy(index.activity, np.int64)
-        prior = settings.activity_prior
+        boost = ActivityBoost(index.activity, settings.activity_prior)
         most = int(self.activity.max()) if len(self.activity) else 0
-        self.boosts = (np.asarray([(1.0 + count) ** prior for count in range(most + 1)])  # as ActivityBoost
-                       if prior else None)
+        self.boosts = (np.asarray([boost.of_count(count) for count in range(most + 1)])
+                       if settings.activity_prior else None)
 
     def most_items(self) -> int:
         """As many evidence items as anyone has."""
@@ -138,6 +130,8 @@ class LongTermBounds:
     def __call__(self, items: Any, counts: Any) -> TermBounds:
         """The bounds of the term whose postings are `items` and `counts` (packed: arrays, bytes
         or views of 32-bit item numbers and 16-bit counts)."""
+        from .grouping import as_array
+
         np = self._np
         items_array = np.frombuffer(items, dtype=np.uint32)
         counts_array = np.frombuffer(counts, dtype=np.uint16)
@@ -156,7 +150,7 @@ class LongTermBounds:
         people = person[starts]
         if self.boosts is not None:
             values = values * self.boosts[self.activity[people]]
-        return TermBounds(_array("I", people.astype(np.uint32)), _array("d", values.astype(np.float64)))
+        return TermBounds(as_array("I", people), as_array("d", values))
 
     def _saturated(self, items: Any, counts: Any) -> Any:
         """`Saturation.all`, element by element in the same order."""
@@ -173,13 +167,8 @@ class LongTermBounds:
                             else np.where(held, weighted + value, weighted))
             if weighted is None:
                 return np.zeros(len(items))
-            return weighted * (self.k1 + 1.0) / (weighted + self.k1)
-
-
-def _array(code: str, numbers: Any) -> array[Any]:
-    found = array(code)
-    found.frombytes(numbers.tobytes())
-    return found
+            k1 = self.settings.k1
+            return weighted * (k1 + 1.0) / (weighted + k1)
 
 
 def compute_bounds(index: SearchIndex, saturation: Saturation, settings: ScoringSettings) -> ScoreBounds:

@@ -103,8 +103,8 @@ def grouped(
         terms=[names[number] for number in order_by_name],
         items=posting_item.astype(np.uint32).tobytes(),
         counts=counts.tobytes(),
-        frequencies=_array("I", frequencies),
-        people=_array("I", people),
+        frequencies=as_array("I", frequencies),
+        people=as_array("I", people),
     )
 
 
@@ -161,7 +161,8 @@ def as_numpy(numbers: Sequence[int] | Sequence[float] | array[Any],
     return np.asarray(numbers, dtype=dtype)
 
 
-def _array(code: str, numbers: np.ndarray[Any, Any]) -> array[int]:
+def as_array(code: str, numbers: np.ndarray[Any, Any]) -> array[Any]:
+    """`numbers` as a Python array of type `code`."""
     found = array(code)
     found.frombytes(numbers.astype(np.dtype(code)).tobytes())
     return found

@@ -97,8 +97,7 @@ class _Lines(Sequence[str]):
         return len(self._starts) - 1 if self._blob else 0
 
     def __iter__(self) -> Iterator[str]:
-        blob, starts = self._blob, self._starts
-        return (blob[starts[number] : starts[number + 1] - 1].decode("utf-8") for number in range(len(self)))
+        return map(self.__getitem__, range(len(self)))
 
     @overload
     def __getitem__(self, number: int) -> str: ...

@@ -151,7 +151,10 @@ class ActivityBoost:
         self._boosts: dict[int, float] = {}
 
     def of(self, person: int) -> float:
-        contributed = self.activity[person]
+        return self.of_count(self.activity[person])
+
+    def of_count(self, contributed: int) -> float:
+        """The boost of a person with `contributed` contributions."""
         boost = self._boosts.get(contributed)
         if boost is None:
             boost = self._boosts[contributed] = (1.0 + contributed) ** self.prior
