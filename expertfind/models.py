@@ -32,6 +32,8 @@ KNOWN_FIELDS = (
 SCALAR_FIELDS = ("email", "title", "team", "location")
 LIST_FIELDS = ("languages", "interests")
 CONTRIBUTION_FIELDS = ("kind", "title", "url", "date", "tags", "text")
+_CONTRIBUTION_KEYS = frozenset(CONTRIBUTION_FIELDS)
+_SKILL_KEYS = frozenset(("name", "level"))
 MIN_LEVEL, MAX_LEVEL = 1, 5
 MAX_TEXT_LENGTH = 100_000
 _ISO_PREFIX_RE = re.compile(
@@ -263,7 +265,8 @@ def parse_skill(value: object) -> Skill:
         if not isinstance(raw_name, str):
             raise RecordError("a skill needs a text 'name'")
         raw_level = value.get("level")
-        extra = _unicode_only({k: v for k, v in value.items() if k not in ("name", "level")}, "a skill")
+        extra = NOTHING_EXTRA if value.keys() <= _SKILL_KEYS else _unicode_only(
+            {k: v for k, v in value.items() if k not in _SKILL_KEYS}, "a skill")
         return Skill(_shared(_text(raw_name, "skill name")), None if raw_level is None else _level(raw_level),
                      extra)
     raise RecordError(f"a skill must be text or an object, not {_type_name(value)}")
@@ -291,27 +294,26 @@ def parse_contribution(value: object) -> Contribution:
         return Contribution(title=_text(value, "contribution title"))
     if not isinstance(value, Mapping):
         raise RecordError(f"a contribution must be an object, not {_type_name(value)}")
-    fields: dict[str, Any] = {}
-    for name in ("kind", "title", "text"):
-        raw = value.get(name)
-        if raw is not None:
-            fields[name] = _text(raw, f"contribution {name}", allow_empty=True)
-    if "kind" in fields:
-        fields["kind"] = _shared(fields["kind"])
-    url = value.get("url")
-    if url is not None:
-        fields["url"] = _text(url, "contribution url", allow_empty=True) or None
-    raw_date = value.get("date")
-    if raw_date is not None and raw_date != "":
-        fields["date"] = _known_date(raw_date) if isinstance(raw_date, str) else parse_date(raw_date)
-    tags = value.get("tags")
-    if tags is not None:
-        fields["tags"] = tuple(map(_shared, _string_list(tags, "contribution tags")))
-    if not fields.get("title") and not fields.get("text"):
+    get = value.get  # a million contributions at 100,000 people: each step here counts
+    raw = get("kind")
+    kind = "" if raw is None else _shared(_text(raw, "contribution kind", allow_empty=True))
+    raw = get("title")
+    title = "" if raw is None else _text(raw, "contribution title", allow_empty=True)
+    raw = get("text")
+    text = "" if raw is None else _text(raw, "contribution text", allow_empty=True)
+    raw = get("url")
+    url = None if raw is None else _text(raw, "contribution url", allow_empty=True) or None
+    raw = get("date")
+    when = None
+    if raw is not None and raw != "":
+        when = _known_date(raw) if isinstance(raw, str) else parse_date(raw)
+    raw = get("tags")
+    tags = () if raw is None else tuple(map(_shared, _string_list(raw, "contribution tags")))
+    if not title and not text:
         raise RecordError("a contribution needs a 'title' or a 'text'")
-    extra = _unicode_only({k: v for k, v in value.items() if k not in CONTRIBUTION_FIELDS},
-                           "a contribution")
-    return Contribution(**fields, extra=extra)
+    extra = NOTHING_EXTRA if value.keys() <= _CONTRIBUTION_KEYS else _unicode_only(
+        {k: v for k, v in value.items() if k not in _CONTRIBUTION_KEYS}, "a contribution")
+    return Contribution(title, kind, url, when, tags, text, extra)
 
 
 @lru_cache(maxsize=1 << 14)
