@@ -12,12 +12,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from .errors import NotFoundError, ValidationError
-from .models import (
-    Profile,
-    RecordError,
-    profile_from_record,
-)
+from .errors import NotFoundError
+from .models import Profile
 from .progress import Progress, counted
 from .search import Answer, Ranker, RankingSettings, load_synonyms
 from .search.index import IndexSettings, SearchIndex, build_index
@@ -25,6 +21,7 @@ from .search.stored import load_index, settings_key, write_index
 from .store import Changes, Plan, ProfileStore
 
 if TYPE_CHECKING:
+    from .checking import Checked
     from .formats import Format, Record
     from .sources import Source
 
@@ -70,24 +67,6 @@ class ImportReport:
     @property
     def unchanged(self) -> int:
         return self.count("unchanged") + self.same_as_last
-
-
-def validate_records(
-    records: Iterable[Record], *, total: int = 0, progress: Progress | None = None
-) -> list[tuple[Profile, frozenset[str], str]]:
-    """Profiles from raw records; every invalid record is reported, with its position, at once."""
-    valid = []
-    problems = []
-    for record in counted(records, "Checking", total, progress):
-        try:
-            profile, present = profile_from_record(record.data)
-        except RecordError as exc:
-            problems.append(f"{record.position}: {exc}")
-            continue
-        valid.append((profile, present, record.position))
-    if problems:
-        raise ValidationError(problems)
-    return valid
 
 
 class Directory:
@@ -138,6 +117,7 @@ class Directory:
 
         HR exports are read through `preset` when named, or through the preset their columns
         show; `preset="none"` reads columns as the profile format names them."""
+        from .checking import validate_records
         from .lastimport import fingerprint, fingerprint_meanwhile, recall, recorded_stamp, remember
         from .sources import read_source  # HR presets and LinkedIn archives: only for imports
 
@@ -178,10 +158,12 @@ class Directory:
         return report
 
     def import_records(self, records: Iterable[Record], *, dry_run: bool = False) -> ImportReport:
+        from .checking import validate_records  # file formats: not needed by `ask`
+
         return self.upsert(validate_records(records), dry_run=dry_run)
 
     def upsert(
-        self, incoming: Iterable[tuple[Profile, frozenset[str], str]], *, dry_run: bool = False
+        self, incoming: Iterable[Checked], *, dry_run: bool = False
     ) -> ImportReport:
         """Add new people and update known ones (matched by id, then email), in one write.
 
@@ -209,7 +191,7 @@ class Directory:
     def _merge(
         self,
         people: list[Profile],
-        incoming: list[tuple[Profile, frozenset[str], str]],
+        incoming: list[Checked],
         report: ImportReport,
     ) -> tuple[list[Profile], list[Profile]]:
         """The people that change, and everyone as they will be."""

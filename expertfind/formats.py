@@ -127,22 +127,53 @@ def stream_json_lines(path: Path) -> Iterator[Record]:
     """The records of a UTF-8 JSON Lines file, read a line at a time so that a big export is
     never held whole: the same records and positions as reading it whole, and the first
     problem (a line that is not UTF-8 or not JSON) reported with its line."""
-    number = 0
-    offset = 0
-    with _readable(path), path.open("rb") as handle:
-        for physical, raw in enumerate(handle, start=1):
-            start = offset
-            offset += len(raw)
-            if physical == 1 and raw.startswith(codecs.BOM_UTF8):
-                raw, start = raw[len(codecs.BOM_UTF8):], start + len(codecs.BOM_UTF8)
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise _not_utf8(path, physical, start + exc.start) from None
-            for line in text.splitlines():  # as reading it whole would: \r, U+2028 and all
-                number += 1
-                if line.strip():
-                    yield Record(f"{path.name} line {number}", _json_line(line, path, number))
+    return iter(JsonLines(path))
+
+
+class JsonLines:
+    """The records of a UTF-8 JSON Lines file as `stream_json_lines` reads them, or of a part
+    of it: the lines from byte `start` (where a line starts) up to byte `end` (the same),
+    numbered on from `after`, the lines before `start` (physical, as ended by a newline, and
+    logical, as `str.splitlines` counts them). `lines` tells the lines read so far, the record
+    just given's included."""
+
+    def __init__(self, path: Path, *, start: int = 0, end: int | None = None,
+                 after: tuple[int, int] = (0, 0)) -> None:
+        self.path = path
+        self.start = start
+        self.end = end
+        self.lines = after
+
+    def __iter__(self) -> Iterator[Record]:
+        path = self.path
+        physical, number = self.lines
+        offset = self.start
+        with _readable(path), path.open("rb") as handle:
+            if offset:
+                handle.seek(offset)
+            for raw in handle:
+                if self.end is not None and offset >= self.end:
+                    break
+                physical += 1
+                start = offset
+                offset += len(raw)
+                if start == 0 and raw.startswith(codecs.BOM_UTF8):
+                    raw, start = raw[len(codecs.BOM_UTF8):], start + len(codecs.BOM_UTF8)
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise _not_utf8(path, physical, start + exc.start) from None
+                for line in text.splitlines():  # as reading it whole would: \r, U+2028 and all
+                    number += 1
+                    if line.strip():
+                        self.lines = physical, number
+                        yield Record(line_position(path, number), _json_line(line, path, number))
+                self.lines = physical, number
+
+
+def line_position(path: Path, number: int) -> str:
+    """Where a record of a file read by lines stands: `people.jsonl line 4`."""
+    return f"{path.name} line {number}"
 
 
 def decode(raw: bytes, *, path: Path, encoding: str | None = None) -> str:

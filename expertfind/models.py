@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeAlias
 
 KNOWN_FIELDS = (
     "id",
@@ -194,6 +194,38 @@ class Profile:
         if update.extra:
             changes["extra"] = {**self.extra, **update.extra}
         return replace(self, **changes)
+
+
+Parts: TypeAlias = tuple[Any, ...]
+"""A profile as core types only (`profile_parts`), for `marshal` between processes."""
+
+
+def profile_parts(profile: Profile) -> Parts:
+    """`profile` as tuples, text, numbers and its extra fields as they came (None when none)."""
+    return (
+        profile.id, profile.name, profile.email, profile.title, profile.team, profile.location,
+        profile.languages,
+        tuple([(s.name, s.level, dict(s.extra) if s.extra else None) for s in profile.skills]),
+        profile.interests,
+        tuple([(c.title, c.kind, c.url, c.date, c.tags, c.text, dict(c.extra) if c.extra else None)
+               for c in profile.contributions]),
+        profile.available, profile.max_questions_per_week,
+        dict(profile.extra) if profile.extra else None,
+    )
+
+
+def profile_from_parts(parts: Parts) -> Profile:
+    """The profile `profile_parts` gave `parts` for: equal to it in every field."""
+    (person_id, name, email, title, team, location, languages, skills, interests, contributions,
+     available, limit, extra) = parts
+    return Profile(
+        person_id, name, email, title, team, location, languages,
+        tuple([Skill(n, level, NOTHING_EXTRA if more is None else more) for n, level, more in skills]),
+        interests,
+        tuple([Contribution(t, kind, url, when, tags, text, NOTHING_EXTRA if more is None else more)
+               for t, kind, url, when, tags, text, more in contributions]),
+        available, limit, NOTHING_EXTRA if extra is None else extra,
+    )
 
 
 def merge_skills(old: Iterable[Skill], new: Iterable[Skill]) -> tuple[Skill, ...]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .checking import Checked, json_lines_checking
 from .errors import InputError, UsageError
 from .formats import (
     Format,
@@ -22,7 +23,6 @@ from .formats import (
     read_table,
     records_from_text,
     sniff_format,
-    stream_json_lines,
     streams_as_json_lines,
 )
 from .presets import (
@@ -45,8 +45,9 @@ class Source:
     """The records of one import file, and how they were read."""
 
     path: Path
-    records: Iterable[Record]
-    """A list, or for a big JSON Lines file a stream that reads it as it is taken."""
+    records: Iterable[Record | Checked]
+    """A list, or for a JSON Lines file a stream that reads it as it is taken (checking the
+    second half of a big one in a second process: `expertfind.checking`)."""
     preset: str | None = None
     detected: bool = False
     mapping: dict[str, str] = field(default_factory=dict)
@@ -62,7 +63,7 @@ class Source:
             return len(self.records)
         return count_lines(self.lines) if self.lines is not None else 0
 
-    def take(self) -> Iterator[Record]:
+    def take(self) -> Iterator[Record | Checked]:
         """Each record once, letting go of it as it is taken: a big file is never held twice."""
         records, self.records = self.records, []
         if not isinstance(records, list):
@@ -114,7 +115,7 @@ def read_source(
     if mapping and not plain:
         raise UsageError("use either --preset or --map, not both")
     if plain and streams_as_json_lines(path, format, encoding):
-        return Source(path, stream_json_lines(path), lines=path)  # no JSONL presets
+        return Source(path, json_lines_checking(path), lines=path)  # no JSONL presets
     if preset == NO_PRESET or mapping:
         records, _ = read_records(path, format=format, mapping=mapping, encoding=encoding)
         return Source(path, records)
