@@ -16,7 +16,7 @@ from tinydb.middlewares import CachingMiddleware
 from tinydb.storages import Storage
 
 from .errors import CorruptStoreError, StoreError
-from .files import replacing
+from .files import WRITE_CHUNK, replacing, written_meanwhile
 from .jsontables import load_tables
 from .store import META_TABLE, RESTORE_HINT
 
@@ -60,9 +60,10 @@ class AtomicJSONStorage(Storage):
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
         """`data` as compact UTF-8 JSON, written a document at a time: the whole directory is
-        never held as one string (at 100,000 people, 1.5 GB or more)."""
+        never held as one string (at 100,000 people, 1.5 GB or more). A thread writes each
+        few MB while the next are made (`written_meanwhile`)."""
         tables = sorted(data, key=lambda name: name != META_TABLE)  # meta first: the generation
-        with replacing(self.path) as handle:                          # is read from the file's head
+        with replacing(self.path) as handle, written_meanwhile(handle) as write:  # is read from the head
             pending = bytearray(b"{")
             for number, name in enumerate(tables):
                 pending += b"," if number else b""
@@ -70,11 +71,11 @@ class AtomicJSONStorage(Storage):
                 for count, (doc_id, document) in enumerate(data[name].items()):
                     pending += b"," if count else b""
                     pending += _compact(str(doc_id)).encode("utf-8") + b":" + _document(document)
-                    if len(pending) >= 1 << 20:
-                        handle.write(pending)
-                        pending.clear()
+                    if len(pending) >= WRITE_CHUNK:
+                        write(pending)
+                        pending = bytearray()
                 pending += b"}"
-            handle.write(pending + b"}")
+            write(pending + b"}")
 
     def close(self) -> None:
         """Nothing stays open between reads and writes."""

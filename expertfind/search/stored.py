@@ -20,12 +20,12 @@ import mmap
 import struct
 import sys
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import accumulate, islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
-from ..files import replacing
+from ..files import WRITE_CHUNK, replacing, written_meanwhile
 from ..models import Profile
 from ..progress import Progress
 from .blocks import BLOCK_OCCURRENCES, Block, MergedBlocks, blocks_folder, remove_abandoned_blocks
@@ -59,8 +59,8 @@ class _Sections:
     """Named byte blobs written one after another, 8-byte aligned, straight to the file: the
     index is never held twice in memory."""
 
-    def __init__(self, handle: BinaryIO) -> None:
-        self.handle = handle
+    def __init__(self, write: Callable[[bytes | bytearray], None]) -> None:
+        self.write = write
         self.size = 0
         self.table: dict[str, tuple[int, int]] = {}
         self._pending = bytearray()
@@ -86,12 +86,12 @@ class _Sections:
     def _write(self, blob: bytes | bytearray | memoryview | array[Any]) -> None:
         self._pending += blob
         self.size += len(blob) * (blob.itemsize if isinstance(blob, array) else 1)
-        if len(self._pending) >= 1 << 20:
+        if len(self._pending) >= WRITE_CHUNK:
             self.flush()
 
     def flush(self) -> None:
-        self.handle.write(self._pending)
-        self._pending.clear()
+        self.write(self._pending)
+        self._pending = bytearray()
 
 
 def save_index(path: Path, index: SearchIndex, *, generation: str, settings: str) -> None:
@@ -174,20 +174,20 @@ def _save(path: Path, index: SearchIndex, postings: _PostingSource, *, generatio
     second process meanwhile (when one can be started)."""
     from .lookups import LookupsElsewhere  # subprocess: only to write an index
 
-    with replacing(path) as handle, contextlib.ExitStack() as stack:
+    with replacing(path) as handle, written_meanwhile(handle) as write, contextlib.ExitStack() as stack:
         elsewhere: LookupsElsewhere | None = None
         if lookups_elsewhere and not index.by_stem:
             with contextlib.suppress(OSError):  # no second process here: made in this one
                 elsewhere = LookupsElsewhere(postings.terms)
                 stack.callback(elsewhere.close)
-        handle.write(MAGIC)
-        sections = _Sections(handle)
+        write(MAGIC)
+        sections = _Sections(write)
         header = _write_sections(sections, index, postings, elsewhere)
         sections.flush()
         header.update(format=FORMAT, generation=generation, settings=settings, synonyms=index.stored_synonyms,
                       sections=sections.table)
         packed = marshal.dumps(header)
-        handle.write(packed + _LENGTH.pack(len(packed)))
+        write(packed + _LENGTH.pack(len(packed)))
 
 
 class _PostingSource(Protocol):
