@@ -137,7 +137,7 @@ def _detect(path: Path, text: str, kind: Format, folder: Path | None) -> Preset 
     if kind is Format.CSV:
         preambles = tuple(p for preset in presets for p in preset.preamble)
         try:
-            header = read_table(text, path, preamble=preambles).header
+            header = read_table(text, path, preamble=preambles, header_only=True).header
         except InputError:
             return None
         return detect_preset(header, [p for p in presets if p.format == "csv"])
