@@ -290,6 +290,17 @@ def read_table(
     """Header and rows of CSV text, after what spreadsheets and HR systems put above the header:
     Excel's `sep=;`, a `version:` line, or a `Notes:` paragraph; with `header_rows=2` the row
     after the header (labels under the keys) is skipped. With `header_only`, no rows are read."""
+    header, rows, delimiter = table_rows(text, path, preamble=preamble, header_rows=header_rows,
+                                         header_only=header_only)
+    return Table(header, [] if header_only else list(rows), delimiter)
+
+
+def table_rows(
+    text: str, path: Path, *, preamble: Sequence[str] = (), header_rows: int = 1,
+    header_only: bool = False,
+) -> tuple[list[str], Iterator[tuple[int, list[str]]], str]:
+    """`read_table`'s header and delimiter, read now, and its rows, read as they are taken (a
+    problem in a row is raised when it is reached)."""
     lines = split_lines(text, keepends=True)  # only the lines above the header are looked at
     line = next(lines, None)
     skipped = offset = 0
@@ -312,43 +323,54 @@ def read_table(
         raise InputError(f"{path} is empty")
     delimiter = sniff_delimiter(body)
     cut = split_lines(body, keepends=True, breaks=_NEWLINE) if header_only else _universal_lines(body)
+    del body
     reader = csv.reader(cut, delimiter=delimiter)
-    rows: list[tuple[int, list[str]]] = []
     try:
         header = next(reader)
-        if header_only:
-            return Table(header, [], delimiter)
-        for _ in range(header_rows - 1):
-            next(reader, None)
+        if not header_only:
+            for _ in range(header_rows - 1):
+                next(reader, None)
+    except csv.Error as exc:
+        raise InputError(f"{path} line {reader.line_num + skipped}: {exc}") from None
+    return header, _rows(reader, len(header), path, skipped), delimiter
+
+
+def _rows(reader: Any, columns: int, path: Path, skipped: int) -> Iterator[tuple[int, list[str]]]:
+    try:
         for row in reader:
             if not any(cell.strip() for cell in row):
                 continue
             number = reader.line_num + skipped
-            if len(row) > len(header):
-                raise InputError(
-                    f"{path} line {number} has {len(row)} cells but the header has {len(header)}"
-                )
-            rows.append((number, row))
+            if len(row) > columns:
+                raise InputError(f"{path} line {number} has {len(row)} cells but the header has {columns}")
+            yield number, row
     except csv.Error as exc:
         raise InputError(f"{path} line {reader.line_num + skipped}: {exc}") from None
-    return Table(header, rows, delimiter)
 
 
 def _csv_records(
     text: str, path: Path, mapping: Mapping[str, str], *, require_name: bool = True
 ) -> list[Record]:
-    table = read_table(text, path)
-    fields = [_field_for(column, mapping) for column in table.header]
+    return list(csv_records(text, path, mapping, require_name=require_name))
+
+
+def csv_records(
+    text: str, path: Path, mapping: Mapping[str, str], *, require_name: bool = True
+) -> Iterator[Record]:
+    """The records of CSV text, a row at a time as they are taken (a big export's rows and
+    records are never all in memory: at 100,000 people they took 2 GB more); its header is
+    read, and checked, now."""
+    header, rows, delimiter = table_rows(text, path)
+    fields = [_field_for(column, mapping) for column in header]
     if require_name and "name" not in fields:
         raise InputError(
-            f"{path} has no name column (columns: {', '.join(h for h in table.header if h) or 'none'})",
+            f"{path} has no name column (columns: {', '.join(h for h in header if h) or 'none'})",
             hint="map one with --map 'Your column=name', or use a preset (`expertfind presets`)",
         )
-    return [
-        Record(f"{path.name} line {number}", csv_person(dict(zip(fields, row, strict=False)),
-                                                        table.delimiter))
-        for number, row in table.rows
-    ]
+    return (
+        Record(f"{path.name} line {number}", csv_person(dict(zip(fields, row, strict=False)), delimiter))
+        for number, row in rows
+    )
 
 
 def sniff_delimiter(text: str) -> str:

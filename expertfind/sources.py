@@ -17,6 +17,7 @@ from .formats import (
     Record,
     count_lines,
     csv_person,
+    csv_records,
     decode,
     read_bytes,
     read_records,
@@ -54,7 +55,7 @@ class Source:
     unknown: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     lines: Path | None = None
-    """For a stream, the file whose lines it reads."""
+    """For a stream, the file whose lines it reads (a progress bar's count)."""
 
     def expected(self) -> int:
         """About how many records `records` gives: a list's length, a stream's lines (counted
@@ -125,6 +126,8 @@ def read_source(
     if chosen is None:
         chosen = _detect(path, text, kind, presets_folder)
         if chosen is None:
+            if kind is Format.CSV:  # read a row at a time as it is checked
+                return Source(path, csv_records(text, path, {}), lines=path)
             return Source(path, records_from_text(text, path, kind))
         detected = True
     else:

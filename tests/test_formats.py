@@ -217,3 +217,21 @@ def test_a_broken_utf16_file_is_an_error_not_a_crash(tmp_path: Path) -> None:
     path.write_bytes(b"\xfe\xff{\n}")  # a UTF-16 byte order mark, then an odd number of bytes
     with pytest.raises(InputError, match="not valid UTF-16"):
         read_records(path)
+
+
+def test_csv_rows_are_read_as_they_are_taken(tmp_path: Path) -> None:
+    from expertfind.sources import read_source
+
+    path = write(tmp_path / "p.csv", "name,skills\nAnna,R\nBo,Java\nCas,AVG,extra\n" + "Dirk,R\n" * 1000)
+    records = read_source(path).take()
+    assert next(records).data == {"name": "Anna", "skills": ["R"]}  # the broken line 4 is not read yet
+    assert next(records).position == "p.csv line 3"
+    with pytest.raises(InputError, match="line 4 has 3 cells but the header has 2"):
+        next(records)
+
+
+def test_a_csv_without_a_name_column_is_refused_before_any_row_is_read(tmp_path: Path) -> None:
+    from expertfind.sources import read_source
+
+    with pytest.raises(InputError, match="no name column"):
+        read_source(write(tmp_path / "p.csv", "naam,skills\nAnna,R\n"))
