@@ -13,9 +13,12 @@ from typing import Any
 from .checking import Checked, json_lines_checking
 from .errors import InputError, UsageError
 from .formats import (
+    CSV_SUFFIXES,
     Format,
+    HeadTooShort,
     Record,
     count_lines,
+    csv_head,
     csv_person,
     csv_records,
     decode,
@@ -121,6 +124,12 @@ def read_source(
         records, _ = read_records(path, format=format, mapping=mapping, encoding=encoding)
         return Source(path, records)
     chosen = choose_preset(preset, presets_folder) if preset else None
+    if chosen is None and encoding is None and (
+        format is Format.CSV or (format is None and path.suffix.lower() in CSV_SUFFIXES)
+    ):
+        streamed = _streamed_csv(path, presets_folder)
+        if streamed is not None:
+            return streamed
     text = decode(read_bytes(path), path=path, encoding=encoding)
     kind = format or (Format(chosen.format) if chosen else sniff_format(path, text))
     if chosen is None:
@@ -133,6 +142,22 @@ def read_source(
     else:
         detected = False
     return _through_preset(path, text, kind, chosen, detected)
+
+
+def _streamed_csv(path: Path, presets_folder: Path | None) -> Source | None:
+    """A UTF-8 CSV file in the profile format, read from its head and then a line at a time
+    (`formats.csv_head`); None when it is to be read whole: a preset's export, or a file whose
+    head does not show its header or is not UTF-8."""
+    found = csv_head(path)
+    if found is None:
+        return None
+    head, more = found
+    if _detect(path, head, Format.CSV, presets_folder) is not None:
+        return None
+    try:
+        return Source(path, csv_records(head, path, {}, more=more), lines=path)
+    except HeadTooShort:
+        return None
 
 
 def _detect(path: Path, text: str, kind: Format, folder: Path | None) -> Preset | None:

@@ -235,3 +235,71 @@ def test_a_csv_without_a_name_column_is_refused_before_any_row_is_read(tmp_path:
 
     with pytest.raises(InputError, match="no name column"):
         read_source(write(tmp_path / "p.csv", "naam,skills\nAnna,R\n"))
+
+
+csv_cells = st.sampled_from(["Anna", "Bo de Vries", "R|Java", '"a, b"', '"twee\nregels"', "", " ", "é", "日本",
+                             '"on""quote"', "true", "ja"])
+csv_line_endings = st.sampled_from(["\n", "\r\n", "\r", "\v", "\x1c"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(header=st.sampled_from(["name,skills,available", "name;skills", "sep=;\nname;skills", "skills,team",
+                               "Notes:\nexport van HR\n\nname,skills"]),
+       rows=st.lists(st.lists(csv_cells, min_size=1, max_size=4), max_size=6), ending=csv_line_endings,
+       bom=st.booleans(), damage=st.sampled_from([b"", b"\xff"]), at=st.integers(0, 300),
+       head=st.integers(1, 64))
+def test_a_csv_file_read_from_its_head_on_gives_what_reading_it_whole_gives(
+    tmp_path_factory: pytest.TempPathFactory, header: str, rows: list[list[str]], ending: str, bom: bool,
+    damage: bytes, at: int, head: int,
+) -> None:
+    """The same records and positions, and a failure exactly when reading it whole fails (the
+    message may name another of several problems: the header's before a bad byte after the head)."""
+    from expertfind import formats
+    from expertfind.sources import read_source
+
+    delimiter = ";" if ";" in header else ","
+    text = ending.join([header.replace("\n", ending), *(delimiter.join(row) for row in rows)]) + ending
+    content = (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")
+    path = tmp_path_factory.mktemp("csv") / "people.csv"
+    path.write_bytes(content[:at] + damage + content[at:])
+
+    def outcome() -> object:
+        try:
+            return [(r.position, r.data) for r in read_source(path).take()]
+        except InputError:
+            return None
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(formats, "HEAD_BYTES", 1 << 30)
+        whole = outcome()
+        patch.setattr(formats, "HEAD_BYTES", head)
+        assert outcome() == whole
+
+
+def test_a_big_csv_file_is_read_from_its_head_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from expertfind import formats
+
+    monkeypatch.setattr(formats, "HEAD_BYTES", 64)
+    path = write(tmp_path / "p.csv", "name,skills\r\n" + "".join(f"Collega {n},R\r\n" for n in range(100)))
+    found = formats.csv_head(path)
+    assert found is not None and found[1] is not None
+    assert len(found[0]) < 100  # the head only; the rest is read as it is taken
+    assert next(found[1]).startswith("Collega ")
+
+
+def test_a_byte_that_is_not_utf8_after_the_head_is_reported_as_reading_whole_reports_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from expertfind import formats
+    from expertfind.sources import read_source
+
+    path = tmp_path / "p.csv"
+    path.write_bytes(b"\xef\xbb\xbfname,skills\r\n" + b"Anna,R\r\n" * 50 + b"Bo,\xff\r\nCas,R\r\n")
+    with pytest.raises(InputError) as whole:
+        decode(read_bytes(path), path=path)
+    monkeypatch.setattr(formats, "HEAD_BYTES", 40)
+    with pytest.raises(InputError) as streamed:
+        list(read_source(path).take())
+    assert str(streamed.value) == str(whole.value)
+    assert path.read_bytes().index(b"\xff") == 419
+    assert "line 52, byte 419" in str(whole.value)
