@@ -50,8 +50,9 @@ class Source:
 
     path: Path
     records: Iterable[Record | Checked]
-    """A list, or for a JSON Lines file a stream that reads it as it is taken (checking the
-    second half of a big one in a second process: `expertfind.checking`)."""
+    """A list, or for a JSON Lines file or a CSV file in the profile format a stream that reads
+    it as it is taken (a big JSON Lines file's second half checked by a second process:
+    `expertfind.checking`)."""
     preset: str | None = None
     detected: bool = False
     mapping: dict[str, str] = field(default_factory=dict)
