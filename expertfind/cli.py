@@ -327,7 +327,8 @@ def export(
     from .formats import dump_csv, dump_json, dump_jsonl
 
     directory = _directory(ctx)
-    people = [directory.get(person)] if person else directory.people()
+    with cyclic_garbage_collection_paused():  # a big directory read whole: see import
+        people = [directory.get(person)] if person else directory.people()
     if person:
         changed = directory.store.changed_dates().get(person, "unknown")
         logged = sum(1 for e in QuestionLog(_path(ctx)).entries() if person in e.suggested)
