@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import gc
 import importlib
 import os
 import sys
@@ -16,6 +15,7 @@ import typer
 from typer.core import TyperGroup
 
 from . import __version__
+from .bulk import cyclic_garbage_collection_paused
 from .directory import Directory, ImportReport
 from .errors import ExpertfindError, InputError, UsageError
 from .files import atomic_write_bytes
@@ -41,20 +41,6 @@ if TYPE_CHECKING:
     from . import output as output
 else:
     output = _Lazy("expertfind.output")
-
-
-@contextlib.contextmanager
-def cyclic_garbage_collection_paused() -> Iterator[None]:
-    """For bulk work that makes millions of objects and no reference cycles: Python's cycle
-    collector would otherwise scan the whole growing heap again and again (a third of an
-    import's time at 10,000 people). Memory is still freed by reference counting."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @contextlib.contextmanager
@@ -327,8 +313,7 @@ def export(
     from .formats import dump_csv, dump_json, dump_jsonl
 
     directory = _directory(ctx)
-    with cyclic_garbage_collection_paused():  # a big directory read whole: see import
-        people = [directory.get(person)] if person else directory.people()
+    people = [directory.get(person)] if person else directory.people()
     if person:
         changed = directory.store.changed_dates().get(person, "unknown")
         logged = sum(1 for e in QuestionLog(_path(ctx)).entries() if person in e.suggested)

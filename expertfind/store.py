@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
+from .bulk import cyclic_garbage_collection_paused
 from .errors import CorruptStoreError, LockTimeoutError, StoreError
 from .files import atomic_copy
 from .models import Profile, RecordError, profile_from_record
@@ -140,7 +141,8 @@ class TinyDBStore:
         return backup_path(self.path)
 
     def people(self) -> list[Profile]:
-        return [_profile(doc, self.path) for doc in self._documents()]
+        with cyclic_garbage_collection_paused():  # the whole directory: bulk work
+            return [_profile(doc, self.path) for doc in self._documents()]
 
     def get(self, person_id: str) -> Profile | None:
         for doc in self._documents():
@@ -192,9 +194,10 @@ class TinyDBStore:
 
     def snapshot(self) -> tuple[str | None, list[Profile]]:
         before = self.generation()
-        data = _read(self.path)
-        table = data.get(PEOPLE_TABLE, {})
-        people = [_profile(table[key], self.path) for key in sorted(table, key=_doc_order)]
+        with cyclic_garbage_collection_paused():  # the whole directory: bulk work
+            data = _read(self.path)
+            table = data.get(PEOPLE_TABLE, {})
+            people = [_profile(table[key], self.path) for key in sorted(table, key=_doc_order)]
         return (before if before == self.generation() else None), people
 
     def changed_dates(self) -> dict[str, str]:
