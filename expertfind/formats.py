@@ -150,29 +150,38 @@ class JsonLines:
 
     def __iter__(self) -> Iterator[Record]:
         path = self.path
-        physical, number = self.lines
-        offset = self.start
-        with _readable(path), path.open("rb") as handle:
-            if offset:
-                handle.seek(offset)
-            for raw in handle:
-                if self.end is not None and offset >= self.end:
-                    break
-                physical += 1
-                start = offset
-                offset += len(raw)
-                if start == 0 and raw.startswith(codecs.BOM_UTF8):
-                    raw, start = raw[len(codecs.BOM_UTF8):], start + len(codecs.BOM_UTF8)
-                try:
-                    text = raw.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    raise _not_utf8(path, physical, start + exc.start) from None
-                for line in text.splitlines():  # as reading it whole would: \r, U+2028 and all
-                    number += 1
-                    if line.strip():
-                        self.lines = physical, number
-                        yield Record(line_position(path, number), _json_line(line, path, number))
-                self.lines = physical, number
+        before, number = self.lines
+        for physical, text in _utf8_lines(path, start=self.start, end=self.end, before=before):
+            for line in text.splitlines():  # as reading it whole would: \r, U+2028 and all
+                number += 1
+                if line.strip():
+                    self.lines = physical, number
+                    yield Record(line_position(path, number), _json_line(line, path, number))
+            self.lines = physical, number
+
+
+def _utf8_lines(path: Path, *, start: int = 0, end: int | None = None, before: int = 0
+                ) -> Iterator[tuple[int, str]]:
+    """The lines of a UTF-8 file (each ended by a newline) from byte `start` (where a line
+    starts) up to byte `end`, decoded, each with its number, counted on from `before`; a BOM at
+    the file's start is left out, and a byte that is not UTF-8 is reported with its line and
+    byte, as `decode` reports it."""
+    offset = start
+    with _readable(path), path.open("rb") as handle:
+        if offset:
+            handle.seek(offset)
+        for number, raw in enumerate(handle, start=before + 1):
+            if end is not None and offset >= end:
+                break
+            at = offset
+            offset += len(raw)
+            if at == 0 and raw.startswith(codecs.BOM_UTF8):
+                raw, at = raw[len(codecs.BOM_UTF8):], at + len(codecs.BOM_UTF8)
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise _not_utf8(path, number, at + exc.start) from None
+            yield number, text
 
 
 def line_position(path: Path, number: int) -> str:
@@ -229,17 +238,8 @@ def csv_head(path: Path) -> tuple[str, Iterator[str] | None] | None:
 
 
 def _lines_after(path: Path, start: int, lines_before: int) -> Iterator[str]:
-    with _readable(path), path.open("rb") as handle:
-        handle.seek(start)
-        physical = lines_before
-        for raw in handle:
-            physical += 1
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise _not_utf8(path, physical, start + exc.start) from None
-            start += len(raw)
-            yield from _universal_lines(line) if "\r" in line else (line,)
+    for _, line in _utf8_lines(path, start=start, before=lines_before):
+        yield from _universal_lines(line) if "\r" in line else (line,)
 
 
 def _not_utf8(path: Path, line: int, byte: int) -> InputError:
