@@ -59,7 +59,13 @@ def match_json(match: Match, *, explain: bool) -> dict[str, Any]:
             "evidence_sum": round(match.summed, 4),
             "coverage": round(match.coverage, 4),
             "raw_score": round(match.raw, 4),
+            "evidence_score": round(match.evidence_score, 4),
         }
+        if match.topics is not None:
+            data["explanation"]["topics"] = {
+                "share": round(match.topics.share, 4),
+                "tags": [{"tag": tag, "contributions": count} for tag, count in match.topics.tags],
+            }
         if match.fair_load:
             data["explanation"]["fair_load"] = match.fair_load
     return data
@@ -77,4 +83,5 @@ def answer_json(answer: Answer, *, explain: bool = False) -> dict[str, Any]:
                               for a in c.alternatives]}
             for c in answer.concepts
         ]
+        data["topics"] = [{"tag": tag, "weight": round(weight, 4)} for tag, weight in answer.topics]
     return data

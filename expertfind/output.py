@@ -27,8 +27,12 @@ if TYPE_CHECKING:  # for annotations only: rendering never needs these modules l
     from .doctor import Finding
     from .models import Profile
     from .progress import Progress
-    from .search import Answer
+    from .search import Answer, Match
     from .upkeep import FeedReport
+
+TOPICS_SHOWN = 5
+"""The heaviest topics an explanation names, for the question and for each person."""
+
 
 def counted(number: int, noun: str, plural: str | None = None) -> str:
     """`1 record`, `2 records`: a count with its noun."""
@@ -97,6 +101,9 @@ def _render_explanation(console: Console, answer: Answer) -> None:
             for alt in concept.alternatives
         )
         console.print(Text(f"  '{clean(concept.label)}' looks for {clean(ways)}"))
+    if answer.topics:
+        shown = ", ".join(f"{clean(tag)} {weight:.0%}" for tag, weight in answer.topics[:TOPICS_SHOWN])
+        console.print(Text(f"  topics (tags of the best-matching contributions): {shown}"))
     for match in answer.results:
         console.print(Text(f"\n{match.rank}. {clean(match.profile.name)}: score {match.score:.1f}",
                            style="bold"))
@@ -112,9 +119,19 @@ def _render_explanation(console: Console, answer: Answer) -> None:
                   f"(n-th x n^-{answer.further_evidence:g})")
         console.print(Text(
             f"   {pieces} = {match.summed:.2f}; "
-            f"covers {match.coverage:.0%} of the question; raw score {match.raw:.2f}"))
+            f"covers {match.coverage:.0%} of the question; evidence score {match.evidence_score:.2f}"))
+        if match.topics is not None:
+            console.print(Text("   " + _topics_line(match)))
         if match.fair_load:
             console.print(Text(f"   fair load: {clean(match.fair_load)}", style="yellow"))
+
+
+def _topics_line(match: Match) -> str:
+    assert match.topics is not None
+    tags = ", ".join(f"{clean(tag)} x{count}" for tag, count in match.topics.tags[:TOPICS_SHOWN])
+    carried = f"contributed on {tags}" if tags else "no contributions on the question's topics"
+    return (f"{carried}: {match.topics.share:.0%} of the best in the pool; "
+            f"ranking score {match.raw:.2f}")
 
 
 # --- people ------------------------------------------------------------------------------

@@ -75,6 +75,11 @@ def test_ask_explain_says_how_terms_matched(example: Invoke) -> None:
     single = [r for r in answer["results"] if r["explanation"]["evidence_matched"] == 1]
     assert single, "someone with one piece of evidence"
     assert "1 piece of evidence = " in text.stdout and "1 pieces" not in text.stdout
+    assert answer["topics"][0]["tag"] == "crowdfunding"  # the tags of the best-matching contributions
+    assert first["explanation"]["topics"]["share"] == 1.0
+    assert {"tag": "crowdfunding", "contributions": 2} in first["explanation"]["topics"]["tags"]
+    assert "topics (tags of the best-matching contributions): crowdfunding" in text.stdout
+    assert "contributed on crowdfunding x2" in text.stdout
 
 
 def test_unknown_words_give_an_empty_answer(example: Invoke) -> None:

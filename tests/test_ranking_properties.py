@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from expertfind.models import Profile, profile_from_record
@@ -30,6 +30,18 @@ def make_profile(number: int, skill_list: list[tuple[str, int | None]],
               "skills": [{"name": n, "level": lvl} if lvl else n for n, lvl in skill_list],
               "contributions": contribution_list}
     return profile_from_record(record)[0]
+
+
+def richer_profile(base: Profile, extra_skills: list[tuple[str, int | None]],
+                   extra_contributions: list[dict[str, object]]) -> Profile:
+    """`base` with more evidence, as person p999. An extra contribution with the key of one of
+    base's (same kind, title and date) would replace it rather than add to it: such examples are
+    not a superset and are rejected."""
+    richer = make_profile(999, [(s.name, s.level) for s in base.skills] + [
+        (n, lvl) for n, lvl in extra_skills if n not in {s.name for s in base.skills}],
+        [c.to_dict() for c in base.contributions] + extra_contributions)
+    assume(set(base.contributions) <= set(richer.contributions))
+    return richer
 
 
 directories = st.lists(st.tuples(skills, contributions), min_size=1, max_size=12).map(
@@ -81,9 +93,7 @@ def test_more_evidence_never_ranks_lower(people: list[Profile], question: str,
                                          extra_skills: list[tuple[str, int | None]],
                                          extra_contributions: list[dict[str, object]]) -> None:
     base = people[0]
-    richer_skills = [(s.name, s.level) for s in base.skills] + [
-        (n, lvl) for n, lvl in extra_skills if n not in {s.name for s in base.skills}]
-    richer = make_profile(999, richer_skills, [c.to_dict() for c in base.contributions] + extra_contributions)
+    richer = richer_profile(base, extra_skills, extra_contributions)
     ranker = Ranker([*people, richer])
     scores = {m.profile.id: m.raw for m in ranker.ask(question, limit=100).results}
     assert scores.get("p999", 0.0) >= scores.get(base.id, 0.0) - 1e-9

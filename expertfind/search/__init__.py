@@ -3,13 +3,15 @@
 The pipeline: `text` (fold, tokenise, stem) -> `index` (evidence items per field) ->
 `query` (concepts with exact, stem, typo, synonym and compound alternatives) -> `scoring`
 (BM25F per item, summed per person with diminishing returns) -> `ranking` (the best people, found
-through the upper bounds of `bounds` when the index has them).
+through the upper bounds of `bounds` when the index has them) -> `topics` (the best of them
+re-ranked by how much they contributed on the topics of the question's best evidence).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain, islice
 from typing import NamedTuple
 
 from ..models import Profile
@@ -26,6 +28,7 @@ from .scoring import (
     question_importance,
 )
 from .synonyms import SynonymTable, load_synonyms
+from .topics import FeedbackSettings, PersonTopics, Reranked, beyond_pool, question_topics, rerank
 
 MAX_EVIDENCE_SHOWN = 5
 RANKED_AHEAD = 8
@@ -34,9 +37,11 @@ RANKED_AHEAD = 8
 __all__ = [
     "Answer",
     "Evidence",
+    "FeedbackSettings",
     "IndexSettings",
     "Match",
     "MatchWeights",
+    "PersonTopics",
     "Ranker",
     "RankingSettings",
     "ScoringSettings",
@@ -53,6 +58,7 @@ class RankingSettings:
     index: IndexSettings = IndexSettings()
     matching: MatchWeights = MatchWeights()
     scoring: ScoringSettings = ScoringSettings()
+    feedback: FeedbackSettings = FeedbackSettings()
 
 
 # Records are NamedTuples rather than dataclasses: `ask` starts a fresh process every time, and
@@ -82,6 +88,11 @@ class Match(NamedTuple):
     summed: float
     coverage: float
     raw: float
+    """The ranking score: `evidence_score` blended with the topic share."""
+    evidence_score: float = 0.0
+    """The score from the person's matching evidence alone."""
+    topics: PersonTopics | None = None
+    """How much they contributed on the question's topics (None: ranked beyond the re-ranked pool)."""
     fair_load: str | None = None
     """Why fair load moved this person, when it did."""
 
@@ -91,6 +102,8 @@ class Answer(NamedTuple):
     concepts: tuple[Concept, ...]
     results: tuple[Match, ...]
     further_evidence: float
+    topics: tuple[tuple[str, float], ...] = ()
+    """The question's topics (tags of its best evidence) with their weights, heaviest first."""
 
 
 class Ranker:
@@ -133,23 +146,42 @@ class Ranker:
         importance = question_importance(self.index, concepts)
         ranking = PersonRanking(self.index, concepts, importance, self.settings.scoring)
         total = sum(importance.values())
+        topics, ranked = self._rerank(ranking, first=limit + RANKED_AHEAD)
         results: list[Match] = []
-        for person in ranking.ranked(first=limit + RANKED_AHEAD):
+        for found in ranked:
             if len(results) >= limit:
                 break
-            profile = self.index.people[person]
+            profile = self.index.people[found.person]
             if not profile.available and not include_unavailable:
                 continue
-            results.append(self._match(len(results) + 1, profile, ranking.explain(person), importance,
-                                       total))
+            results.append(self._match(len(results) + 1, profile, ranking.explain(found.person), found,
+                                       importance, total))
+        heaviest = sorted(topics.items(), key=lambda topic: (-topic[1], topic[0]))
         return Answer(question, tuple(concepts), tuple(results),
-                      self.settings.scoring.further_evidence)
+                      self.settings.scoring.further_evidence, tuple(heaviest))
+
+    def _rerank(self, ranking: PersonRanking, *, first: int
+                ) -> tuple[dict[str, float], Iterator[Reranked]]:
+        """The question's topics, and everyone with evidence in ranking order: the pool (the
+        best by evidence, with anyone tied with the last of them) re-ranked by topics, then the
+        rest in evidence order."""
+        feedback = self.settings.feedback
+        if feedback.weight <= 0.0:
+            return {}, (Reranked(person, ranking.score(person), ranking.score(person), None)
+                        for person in ranking.ranked(first=first))
+        pool = _pool(ranking, feedback.pool)
+        rest = islice(ranking.ranked(first=len(pool) + first), len(pool), None)  # read only if needed
+        pool_scores = [(person, ranking.score(person)) for person in pool]
+        topics = question_topics(self.index, chain.from_iterable(map(ranking.item_points, pool)), feedback)
+        after = (beyond_pool(person, ranking.score(person), feedback, topics) for person in rest)
+        return topics, chain(rerank(self.index, pool_scores, topics, feedback), after)
 
     def _match(
         self,
         rank: int,
         profile: Profile,
         scored: PersonScore,
+        found: Reranked,
         importance: dict[str, float],
         total: float,
     ) -> Match:
@@ -160,12 +192,14 @@ class Ranker:
         return Match(
             rank=rank,
             profile=profile,
-            score=display_score(scored.raw, total),
+            score=display_score(found.score, total),
             evidence=evidence,
             evidence_count=len(scored.evidence),
             summed=scored.summed,
             coverage=scored.coverage,
-            raw=scored.raw,
+            raw=found.score,
+            evidence_score=scored.raw,
+            topics=found.topics,
         )
 
     def _evidence(
@@ -191,3 +225,17 @@ class Ranker:
             )
         role = " · ".join(part for part in (profile.title, profile.team) if part)
         return Evidence("role", role, quality, scored.points, hits)
+
+
+def _pool(ranking: PersonRanking, size: int) -> list[int]:
+    """The best `size` people by evidence, and anyone tied with the last of them: a tie is
+    never split between the re-ranked and the rest."""
+    count = size + 1
+    while True:
+        best = ranking.best(count)
+        if len(best) <= size:
+            return best
+        cut = ranking.score(best[size - 1])
+        if len(best) < count or ranking.score(best[-1]) < cut:
+            return [person for person in best if ranking.score(person) >= cut]
+        count *= 2

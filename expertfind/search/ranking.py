@@ -191,6 +191,16 @@ class PersonRanking:
                 return
             shown, count = len(batch), count * 4
 
+    def score(self, person: int) -> float:
+        """A ranked person's raw score."""
+        return self._scores[person][0]
+
+    def item_points(self, person: int) -> list[tuple[int, float]]:
+        """(item, points) of each of a ranked person's pieces of evidence that match."""
+        totals = self._totals
+        return [(item_id, totals[item_id]) for item_id in self.index.person_items(person)
+                if item_id in totals]
+
     def explain(self, person: int) -> PersonScore:
         """A person's score with its evidence, best first, and the term hits of each piece."""
         raw, coverage, summed = self._scores[person]
