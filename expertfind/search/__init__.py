@@ -92,7 +92,8 @@ class Match(NamedTuple):
     evidence_score: float = 0.0
     """The score from the person's matching evidence alone."""
     topics: PersonTopics | None = None
-    """How much they contributed on the question's topics (None: ranked beyond the re-ranked pool)."""
+    """How much they contributed on the question's topics (None: not re-ranked by topics, being
+    beyond the re-ranked pool, or the question has no topics)."""
     fair_load: str | None = None
     """Why fair load moved this person, when it did."""
 
