@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from itertools import chain, islice
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import InputError, UsageError
 from .models import KNOWN_FIELDS, Profile
@@ -215,13 +215,21 @@ class HeadTooShort(Exception):
     """The head of a file read by `csv_head` does not hold its header: read it whole."""
 
 
-def csv_head(path: Path) -> tuple[str, Iterator[str] | None] | None:
-    """A UTF-8 CSV file as its head (its first `HEAD_BYTES` or so, whole lines, decoded) and
-    the lines after it (None when there are none), decoded a line at a time as they are taken:
-    a big file is never in memory whole (decoded, 100,000 people took 1.6 GB: one character
-    beyond Latin-1 makes Python keep text at 2 bytes a character). The lines are those
-    `_universal_lines` cuts the whole text into, and a byte that is not UTF-8 is reported as
-    `decode` reports it. None when the head is not UTF-8 or starts like UTF-16: read it whole."""
+class CsvHead(NamedTuple):
+    """The head of a UTF-8 CSV file (`read_csv_head`): its first whole lines, decoded."""
+
+    text: str
+    end: int
+    """The byte where the lines after the head start (the file's size when there are none)."""
+    lines: int
+    """How many lines (newlines) the head holds."""
+    size: int
+    """The file's size."""
+
+
+def read_csv_head(path: Path) -> CsvHead | None:
+    """The first `HEAD_BYTES` or so of a CSV file, whole lines, decoded; None when they are not
+    UTF-8 or start like UTF-16: such a file is read whole."""
     with _readable(path), path.open("rb") as handle:
         raw = handle.read(HEAD_BYTES)
         raw += handle.readline() if len(raw) == HEAD_BYTES else b""
@@ -229,17 +237,36 @@ def csv_head(path: Path) -> tuple[str, Iterator[str] | None] | None:
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return None
     try:
-        head = raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         return None
-    if len(raw) >= size:
-        return head, None
-    return head, _lines_after(path, len(raw), raw.count(b"\n"))
+    return CsvHead(text, len(raw), raw.count(b"\n"), size)
 
 
-def _lines_after(path: Path, start: int, lines_before: int) -> Iterator[str]:
-    for _, line in _utf8_lines(path, start=start, before=lines_before):
+def csv_head(path: Path) -> tuple[str, Iterator[str] | None] | None:
+    """A UTF-8 CSV file as its head (`read_csv_head`) and the lines after it (None when there are
+    none), decoded a line at a time as they are taken: a big file is never in memory whole
+    (decoded, 100,000 people took 1.6 GB: one character beyond Latin-1 makes Python keep text
+    at 2 bytes a character). The lines are those `_universal_lines` cuts the whole text into,
+    and a byte that is not UTF-8 is reported as `decode` reports it. None when the head is not
+    UTF-8 or starts like UTF-16: read it whole."""
+    head = read_csv_head(path)
+    if head is None:
+        return None
+    return head.text, csv_lines(path, head.end, head.lines) if head.end < head.size else None
+
+
+def csv_lines(path: Path, start: int, lines_before: int, end: int | None = None) -> Iterator[str]:
+    """The lines of a UTF-8 CSV file from byte `start` (where a line starts) up to byte `end`, as
+    `csv` reads lines (`_universal_lines`); a line that is not UTF-8 is reported with its number,
+    counted on from `lines_before`."""
+    for _, line in _utf8_lines(path, start=start, end=end, before=lines_before):
         yield from _universal_lines(line) if "\r" in line else (line,)
+
+
+def position_line(position: str) -> int:
+    """The line number of a position made by `line_position`."""
+    return int(position.rpartition(" ")[2])
 
 
 def _not_utf8(path: Path, line: int, byte: int) -> InputError:
@@ -417,8 +444,22 @@ def csv_records(
             f"{path} has no name column (columns: {', '.join(h for h in header if h) or 'none'})",
             hint="map one with --map 'Your column=name', or use a preset (`expertfind presets`)",
         )
+    return _csv_people(path, rows, fields, delimiter)
+
+
+def csv_records_from(path: Path, lines: Iterable[str], head: str) -> Iterator[Record]:
+    """The records of `lines`, the rest of a CSV file in the profile format from a row's start on,
+    as `csv_records` reads them, under the header and delimiter of the file's `head`; numbered
+    by their line counted from the first of `lines`."""
+    header, _, delimiter = table_rows(head, path, header_only=True)
+    rows = _rows(csv.reader(lines, delimiter=delimiter), len(header), path, 0)
+    return _csv_people(path, rows, [_field_for(column, {}) for column in header], delimiter)
+
+
+def _csv_people(path: Path, rows: Iterable[tuple[int, list[str]]], fields: list[str], delimiter: str
+                ) -> Iterator[Record]:
     return (
-        Record(f"{path.name} line {number}", csv_person(dict(zip(fields, row, strict=False)), delimiter))
+        Record(line_position(path, number), csv_person(dict(zip(fields, row, strict=False)), delimiter))
         for number, row in rows
     )
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .checking import Checked, json_lines_checking
+from .checking import Checked, csv_checking, json_lines_checking
 from .errors import InputError, UsageError
 from .formats import (
     CSV_SUFFIXES,
@@ -18,11 +18,11 @@ from .formats import (
     HeadTooShort,
     Record,
     count_lines,
-    csv_head,
     csv_person,
     csv_records,
     decode,
     read_bytes,
+    read_csv_head,
     read_records,
     read_table,
     records_from_text,
@@ -147,16 +147,16 @@ def read_source(
 
 def _streamed_csv(path: Path, presets_folder: Path | None) -> Source | None:
     """A UTF-8 CSV file in the profile format, read from its head and then a line at a time
-    (`formats.csv_head`); None when it is to be read whole: a preset's export, or a file whose
-    head does not show its header or is not UTF-8."""
-    found = csv_head(path)
-    if found is None:
+    (`formats.read_csv_head`; a big one in two processes: `checking.csv_checking`); None when it
+    is to be read whole: a preset's export, or a file whose head does not show its header or is
+    not UTF-8."""
+    head = read_csv_head(path)
+    if head is None:
         return None
-    head, more = found
-    if _detect(path, head, Format.CSV, presets_folder) is not None:
+    if _detect(path, head.text, Format.CSV, presets_folder) is not None:
         return None
     try:
-        return Source(path, csv_records(head, path, {}, more=more), lines=path)
+        return Source(path, csv_checking(path, head), lines=path)
     except HeadTooShort:
         return None
 

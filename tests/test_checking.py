@@ -1,4 +1,4 @@
-"""Checking a big JSON Lines export in two processes gives exactly what checking it in one does."""
+"""Checking a big JSON Lines or CSV export in two processes gives exactly what checking it in one does."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from expertfind import checking
-from expertfind.checking import Checked, json_lines_checking, validate_records
+from expertfind import checking, formats
+from expertfind.checking import Checked, csv_checking, json_lines_checking, validate_records
 from expertfind.errors import InputError, ValidationError
-from expertfind.formats import JsonLines, Record
+from expertfind.formats import HeadTooShort, JsonLines, Record, csv_lines, csv_records, read_csv_head
 from expertfind.models import Profile, profile_from_parts, profile_from_record, profile_parts
 
 from .conftest import write
@@ -179,3 +179,102 @@ def test_the_second_process_ends_when_the_import_is_killed(tmp_path: Path) -> No
         )
     finally:
         os.close(held)
+
+
+_CELLS = st.sampled_from([
+    "Anna de Vries", "Émile", "", " ", '"Vries, Anna de"', '"twee\nregels"', '"twee\r\nregels"', '5" scherm',
+    '"een ""citaat"" hier"', "R|Java:3", "crowdfunding:9", "ja", "nee", "anna@example.org",
+    '"[{""title"": ""Blog"", ""tags"": [""wol""]}]"', '"[{""text"": """"}]"', '"open',
+])
+_VALID_ROWS = st.tuples(
+    st.sampled_from(["Anna de Vries", "Émile", '"Vries, Anna de"', '"Twee\nregels"', '"Twee\r\nregels"']),
+    st.sampled_from(["anna@example.org", "", '"a@example.org"']),
+    st.sampled_from(["R|Java:3", "crowdfunding:5", "", '"intervisie|""WOL"""']),
+    st.sampled_from(["", '"[{""title"": ""Blog"", ""tags"": [""wol""]}]"', '"[{""title"": ""Twee\nregels""}]"']),
+).map(",".join)
+_CSV_ROWS = st.one_of(  # mostly well-formed people; now and then a blank line or a malformed row
+    *[_VALID_ROWS] * 6, st.just(""), st.lists(_CELLS, min_size=1, max_size=5).map(",".join)
+)
+
+
+def csv_outcome(path: Path, *, two: bool) -> tuple[str, object]:
+    """What an import makes of a CSV file read from its head on, in one process or two."""
+    head = read_csv_head(path)
+    if head is None:
+        return "read whole", None  # the head is not UTF-8: neither way applies
+    try:
+        if two:
+            return outcome(csv_checking(path, head))
+        more = csv_lines(path, head.end, head.lines) if head.end < head.size else None
+        return outcome(csv_records(head.text, path, {}, more=more))
+    except HeadTooShort:
+        return "head too short", None
+    except InputError as exc:
+        return "unreadable", str(exc)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(_CSV_ROWS, min_size=6, max_size=20), ending=st.sampled_from(["\n", "\r\n", "\r"]),
+       bom=st.booleans(), damage=st.sampled_from([b"", b"\xff"]), at=st.integers(0, 800))
+def test_a_csv_file_in_two_processes_gives_what_one_gives(
+    tmp_path_factory: pytest.TempPathFactory, rows: list[str], ending: str, bom: bool, damage: bytes,
+    at: int,
+) -> None:
+    content = (b"\xef\xbb\xbf" if bom else b"") + ending.join(
+        ["name,email,skills,contributions", *rows]).encode("utf-8")
+    content = content[:at] + damage + content[at:]
+    path = tmp_path_factory.mktemp("rows") / "people.csv"
+    path.write_bytes(content)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(formats, "HEAD_BYTES", 40)  # the head is the header line, and not much more
+        expected = csv_outcome(path, two=False)
+        patch.setattr(checking, "TWO_PROCESSES_FROM", 0)
+        assert csv_outcome(path, two=True) == expected
+
+
+def people_rows(first: int, count: int) -> str:
+    return "".join(
+        f'Collega {n},c{n}@example.org,crowdfunding:{1 + n % 5}|intervisie,'
+        f'"[{{""kind"": ""blog"", ""title"": ""Les {n}\nover twee regels"", ""tags"": [""wol""]}}]"\n'
+        for n in range(first, first + count)
+    )
+
+
+def test_the_second_half_of_a_csv_file_is_checked_by_the_second_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path / "people.csv", "name,email,skills,contributions\n" + people_rows(0, 40))
+    monkeypatch.setattr(formats, "HEAD_BYTES", 100)
+    expected = csv_outcome(path, two=False)
+    monkeypatch.setattr(checking, "TWO_PROCESSES_FROM", 0)
+    head = read_csv_head(path)
+    assert head is not None
+    given = list(csv_checking(path, head))
+    answered = [item for item in given if isinstance(item, Checked)]
+    assert 10 < len(answered) < 30  # about half, made there
+    assert outcome(given) == expected
+    assert answered[-1].position == "people.csv line 81"  # each row takes two lines
+
+
+def test_a_stray_quote_before_the_middle_of_a_csv_file_is_read_through_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An odd number of quotes before the middle (a quote in an unquoted cell) puts the second
+    process's start inside a row as this process reads it: this process reads on by itself. Each
+    row's second line reads as a valid row of its own, so an answer from there would be wrong."""
+    def rows(first: int, count: int) -> str:
+        return "".join(f'"Collega {n}\nvan de afdeling",c{n}@example.org,R,\n' for n in range(first, first + count))
+
+    path = write(tmp_path / "people.csv", "name,email,skills,contributions\n"
+                 + rows(0, 20) + 'Kees 5" scherm,k@example.org,R,\n' + rows(20, 20))
+    monkeypatch.setattr(formats, "HEAD_BYTES", 100)
+    expected = csv_outcome(path, two=False)
+    monkeypatch.setattr(checking, "TWO_PROCESSES_FROM", 0)
+    head = read_csv_head(path)
+    assert head is not None
+    middle = checking._row_start_after(path, head.size // 2)
+    assert middle is not None and middle[0] > head.end  # a second process is started...
+    given = list(csv_checking(path, head))
+    assert not any(isinstance(item, Checked) for item in given)  # ...and its answer not taken
+    assert outcome(given) == expected
+    assert expected[0] == "valid" and len(expected[1]) == 41  # type: ignore[arg-type]
