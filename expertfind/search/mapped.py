@@ -278,6 +278,14 @@ class StoredPeople(Sequence[Profile]):
             self._built[number] = person
         return person
 
+    def contribution_tags(self, number: int) -> list[tuple[str, ...]]:
+        """The tags of each of a person's contributions, without making their profile."""
+        person = self._built.get(number)
+        if person is not None:
+            return [contribution.tags for contribution in person.contributions]
+        start, end = self._offsets[number], self._offsets[number + 1]
+        return [contribution[4] for contribution in marshal.loads(self._blobs[start:end])[9]]
+
     def __len__(self) -> int:
         return len(self._offsets) - 1
 

@@ -20,7 +20,6 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
-from ..models import Profile
 from .index import CONTRIBUTION, SOURCE_CODE, SearchIndex
 
 
@@ -71,27 +70,37 @@ def question_topics(
     )[: settings.evidence]
     topics: dict[str, float] = {}
     for value, item in closest:
-        tags = _tags(index.people[item_person[item]].contributions[refs[item]].tags)
+        tags = _tags(contribution_tags(index, item_person[item])[refs[item]])
         for tag in tags:
             topics[tag] = topics.get(tag, 0.0) + value / len(tags)
     total = sum(topics.values())
     return {tag: weight / total for tag, weight in topics.items()} if total > 0.0 else {}
 
 
-def person_topics(profile: Profile, topics: Mapping[str, float]) -> tuple[float, tuple[tuple[str, int], ...]]:
-    """A person's topic score (each topic's weight times the log of one plus how many of their
-    contributions carry it: many contributions count more than one, with diminishing returns)
-    and the topics they carry with their counts."""
+def person_topics(tags_of_contributions: Iterable[Sequence[str]], topics: Mapping[str, float]
+                  ) -> tuple[float, tuple[tuple[str, int], ...]]:
+    """A person's topic score, from the tags of each of their contributions: each topic's weight
+    times the log of one plus how many contributions carry it (many count more than one, with
+    diminishing returns); and the topics they carry with those counts."""
     counts: dict[str, int] = {}
-    for contribution in profile.contributions:
-        for tag in _tags(contribution.tags):
-            if tag in topics:
-                counts[tag] = counts.get(tag, 0) + 1
+    wanted = topics.keys()
+    for tags in tags_of_contributions:
+        for tag in {tag.casefold() for tag in tags} & wanted:
+            counts[tag] = counts.get(tag, 0) + 1
     carried = sorted(counts.items(), key=lambda found: (-topics[found[0]], found[0]))
     score = 0.0
     for tag, count in carried:
         score += topics[tag] * math.log1p(count)
     return score, tuple(carried)
+
+
+def contribution_tags(index: SearchIndex, person: int) -> Sequence[Sequence[str]]:
+    """The tags of each of a person's contributions (a stored index reads them without making
+    the person's profile)."""
+    stored = getattr(index.people, "contribution_tags", None)
+    if stored is not None:
+        return stored(person)  # type: ignore[no-any-return]
+    return [contribution.tags for contribution in index.people[person].contributions]
 
 
 def rerank(
@@ -105,7 +114,7 @@ def rerank(
     score: (1 - weight) * evidence + weight * topics. Ties keep the index's tie order."""
     if not topics:
         return [Reranked(person, score, score, None) for person, score in pool]
-    found = {person: person_topics(index.people[person], topics) for person, _ in pool}
+    found = {person: person_topics(contribution_tags(index, person), topics) for person, _ in pool}
     best_evidence = max(score for _, score in pool)
     best_topics = max(score for score, _ in found.values())
     weight = settings.weight if best_topics > 0.0 else 0.0  # the pool carries every topic: > 0
