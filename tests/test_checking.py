@@ -54,6 +54,12 @@ def outcome(records: Iterable[Record | Checked]) -> tuple[str, object]:
         return "unreadable", str(exc)
 
 
+def file_bytes(lines: list[str], *, ending: str, bom: bool, damage: bytes, at: int) -> bytes:
+    """`lines` as a UTF-8 file's bytes, with a BOM or not, and `damage` inserted at byte `at`."""
+    content = (b"\xef\xbb\xbf" if bom else b"") + ending.join(lines).encode("utf-8")
+    return content[:at] + damage + content[at:]
+
+
 @settings(max_examples=40, deadline=None)
 @given(lines=st.lists(_LINES, min_size=1, max_size=12), ending=st.sampled_from(["\n", "\r\n", "\r"]),
        bom=st.booleans(), damage=st.sampled_from([b"", b"\xff"]), at=st.integers(0, 2_000))
@@ -61,10 +67,8 @@ def test_two_processes_give_what_one_gives(
     tmp_path_factory: pytest.TempPathFactory, lines: list[str], ending: str, bom: bool, damage: bytes,
     at: int,
 ) -> None:
-    content = (b"\xef\xbb\xbf" if bom else b"") + ending.join(lines).encode("utf-8")
-    content = content[:at] + damage + content[at:]
     path = tmp_path_factory.mktemp("lines") / "people.jsonl"
-    path.write_bytes(content)
+    path.write_bytes(file_bytes(lines, ending=ending, bom=bom, damage=damage, at=at))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(checking, "TWO_PROCESSES_FROM", 0)
         assert outcome(json_lines_checking(path)) == outcome(JsonLines(path))
@@ -220,11 +224,9 @@ def test_a_csv_file_in_two_processes_gives_what_one_gives(
     tmp_path_factory: pytest.TempPathFactory, rows: list[str], ending: str, bom: bool, damage: bytes,
     at: int,
 ) -> None:
-    content = (b"\xef\xbb\xbf" if bom else b"") + ending.join(
-        ["name,email,skills,contributions", *rows]).encode("utf-8")
-    content = content[:at] + damage + content[at:]
     path = tmp_path_factory.mktemp("rows") / "people.csv"
-    path.write_bytes(content)
+    path.write_bytes(file_bytes(["name,email,skills,contributions", *rows], ending=ending, bom=bom,
+                                damage=damage, at=at))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(formats, "HEAD_BYTES", 40)  # the head is the header line, and not much more
         expected = csv_outcome(path, two=False)
