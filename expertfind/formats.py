@@ -28,7 +28,7 @@ MAX_FILE_BYTES = 2 * 1024 * 1024 * 1024
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 HEAD_BYTES = 4 << 20
-"""How much of a big UTF-8 CSV file is read to find its header and delimiter (`csv_head`)."""
+"""How much of a big UTF-8 CSV file is read to find its header and delimiter (`read_csv_head`)."""
 MULTI_VALUE_FIELDS = ("skills", "interests", "languages")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_COLUMNS = (
@@ -212,7 +212,7 @@ def decode(raw: bytes, *, path: Path, encoding: str | None = None) -> str:
 
 
 class HeadTooShort(Exception):
-    """The head of a file read by `csv_head` does not hold its header: read it whole."""
+    """The head of a file read by `read_csv_head` does not hold its header: read it whole."""
 
 
 class CsvHead(NamedTuple):
@@ -229,7 +229,9 @@ class CsvHead(NamedTuple):
 
 def read_csv_head(path: Path) -> CsvHead | None:
     """The first `HEAD_BYTES` or so of a CSV file, whole lines, decoded; None when they are not
-    UTF-8 or start like UTF-16: such a file is read whole."""
+    UTF-8 or start like UTF-16: such a file is read whole. The rest is read a line at a time
+    (`csv_lines`) as it is taken: a big file is never in memory whole (decoded, 100,000 people
+    took 1.6 GB: one character beyond Latin-1 makes Python keep text at 2 bytes a character)."""
     with _readable(path), path.open("rb") as handle:
         raw = handle.read(HEAD_BYTES)
         raw += handle.readline() if len(raw) == HEAD_BYTES else b""
@@ -241,19 +243,6 @@ def read_csv_head(path: Path) -> CsvHead | None:
     except UnicodeDecodeError:
         return None
     return CsvHead(text, len(raw), raw.count(b"\n"), size)
-
-
-def csv_head(path: Path) -> tuple[str, Iterator[str] | None] | None:
-    """A UTF-8 CSV file as its head (`read_csv_head`) and the lines after it (None when there are
-    none), decoded a line at a time as they are taken: a big file is never in memory whole
-    (decoded, 100,000 people took 1.6 GB: one character beyond Latin-1 makes Python keep text
-    at 2 bytes a character). The lines are those `_universal_lines` cuts the whole text into,
-    and a byte that is not UTF-8 is reported as `decode` reports it. None when the head is not
-    UTF-8 or starts like UTF-16: read it whole."""
-    head = read_csv_head(path)
-    if head is None:
-        return None
-    return head.text, csv_lines(path, head.end, head.lines) if head.end < head.size else None
 
 
 def csv_lines(path: Path, start: int, lines_before: int, end: int | None = None) -> Iterator[str]:
@@ -372,7 +361,7 @@ def table_rows(
 ) -> tuple[list[str], Iterator[tuple[int, list[str]]], str]:
     """`read_table`'s header and delimiter, read now, and its rows, read as they are taken (a
     problem in a row is raised when it is reached). With `more`, `text` is the head of the file
-    (whole lines) and `more` the lines after it (`csv_head`)."""
+    (whole lines) and `more` the lines after it (`read_csv_head`, `csv_lines`)."""
     lines = split_lines(text, keepends=True)  # only the lines above the header are looked at
     line = next(lines, None)
     skipped = offset = 0
@@ -434,7 +423,7 @@ def csv_records(
     text: str, path: Path, mapping: Mapping[str, str], *, require_name: bool = True,
     more: Iterator[str] | None = None,
 ) -> Iterator[Record]:
-    """The records of CSV text (or of a head and the lines after it: `csv_head`), a row at a
+    """The records of CSV text (or of a head and the lines after it: `read_csv_head`), a row at a
     time as they are taken (a big export's rows and records are never all in memory: at
     100,000 people they took 2 GB more); its header is read, and checked, now."""
     header, rows, delimiter = table_rows(text, path, more=more)

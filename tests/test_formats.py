@@ -281,10 +281,10 @@ def test_a_big_csv_file_is_read_from_its_head_on(tmp_path: Path, monkeypatch: py
 
     monkeypatch.setattr(formats, "HEAD_BYTES", 64)
     path = write(tmp_path / "p.csv", "name,skills\r\n" + "".join(f"Collega {n},R\r\n" for n in range(100)))
-    found = formats.csv_head(path)
-    assert found is not None and found[1] is not None
-    assert len(found[0]) < 100  # the head only; the rest is read as it is taken
-    assert next(found[1]).startswith("Collega ")
+    head = formats.read_csv_head(path)
+    assert head is not None and head.end < head.size
+    assert len(head.text) < 100  # the head only; the rest is read as it is taken
+    assert next(formats.csv_lines(path, head.end, head.lines)).startswith("Collega ")
 
 
 def test_a_byte_that_is_not_utf8_after_the_head_is_reported_as_reading_whole_reports_it(
