@@ -38,6 +38,7 @@ from .formats import (
     csv_records_from,
     line_position,
     position_line,
+    read_csv_head,
 )
 from .models import Profile, RecordError, profile_from_parts, profile_from_record, profile_parts
 from .progress import Progress, counted
@@ -88,7 +89,7 @@ def json_lines_checking(path: Path) -> Iterator[Record | Checked]:
     """The records of a JSON Lines file, as `stream_json_lines` gives them; for a big file, those
     of its second half already checked by a second process (when they are all valid)."""
     size = path.stat().st_size
-    split = _line_start_after(path, size // 2) if size >= TWO_PROCESSES_FROM and _MEMORY_FILES else None
+    split = _line_start_after(path, size // 2) if _two_processes(size) else None
     if split is None:
         yield from JsonLines(path)
         return
@@ -109,8 +110,7 @@ def csv_checking(path: Path, head: CsvHead) -> Iterator[Record | Checked]:
     """The records of a UTF-8 CSV file in the profile format, as `csv_records` gives them from
     its `head` and the lines after it (its header is checked now); for a big file, those of its
     second half already checked by a second process (when they are all valid)."""
-    big = head.size >= TWO_PROCESSES_FROM and _MEMORY_FILES
-    middle = _row_start_after(path, head.size // 2) if big else None
+    middle = _row_start_after(path, head.size // 2) if _two_processes(head.size) else None
     if middle is None or middle[0] <= head.end:
         more = csv_lines(path, head.end, head.lines) if head.end < head.size else None
         return csv_records(head.text, path, {}, more=more)
@@ -121,6 +121,11 @@ def csv_checking(path: Path, head: CsvHead) -> Iterator[Record | Checked]:
     except BaseException:
         second.close()
         raise
+
+
+def _two_processes(size: int) -> bool:
+    """Whether a file of `size` bytes is checked in two processes."""
+    return size >= TWO_PROCESSES_FROM and _MEMORY_FILES
 
 
 def _answered(path: Path, answer: Iterator[bytes], lines_before: int) -> Iterator[Checked]:
@@ -294,8 +299,6 @@ def _records_from(path: Path, start: int, *, csv: bool) -> Iterator[Record]:
     """The records of a file from byte `start` on, numbered from there."""
     if not csv:
         return iter(JsonLines(path, start=start))
-    from .formats import read_csv_head
-
     head = read_csv_head(path)
     if head is None:
         raise SystemExit(1)

@@ -28,7 +28,15 @@ from .scoring import (
     question_importance,
 )
 from .synonyms import SynonymTable, load_synonyms
-from .topics import FeedbackSettings, PersonTopics, Reranked, beyond_pool, question_topics, rerank
+from .topics import (
+    ContributionTags,
+    FeedbackSettings,
+    PersonTopics,
+    Reranked,
+    beyond_pool,
+    question_topics,
+    rerank,
+)
 
 MAX_EVIDENCE_SHOWN = 5
 RANKED_AHEAD = 8
@@ -173,9 +181,11 @@ class Ranker:
         pool = _pool(ranking, feedback.pool)
         rest = islice(ranking.ranked(first=len(pool) + first), len(pool), None)  # read only if needed
         pool_scores = [(person, ranking.score(person)) for person in pool]
-        topics = question_topics(self.index, chain.from_iterable(map(ranking.item_points, pool)), feedback)
+        tags_of = ContributionTags(self.index)  # each person's tags read once for both steps
+        points = chain.from_iterable(map(ranking.item_points, pool))
+        topics = question_topics(self.index, points, feedback, tags_of)
         after = (beyond_pool(person, ranking.score(person), feedback, topics) for person in rest)
-        return topics, chain(rerank(self.index, pool_scores, topics, feedback), after)
+        return topics, chain(rerank(self.index, pool_scores, topics, feedback, tags_of), after)
 
     def _match(
         self,

@@ -54,12 +54,14 @@ class Reranked(NamedTuple):
 
 
 def question_topics(
-    index: SearchIndex, points: Iterable[tuple[int, float]], settings: FeedbackSettings
+    index: SearchIndex, points: Iterable[tuple[int, float]], settings: FeedbackSettings,
+    tags_of: ContributionTags | None = None,
 ) -> dict[str, float]:
     """The question's topics, tag -> weight (summing to 1): the case-folded tags of the best
     `settings.evidence` contributions among `points` (item, age-weighted points), each
     contribution sharing its points among its tags. Equal points are ordered by person, then
     position in their profile, so the order people were imported in does not matter."""
+    tags_of = tags_of or ContributionTags(index)
     contribution = SOURCE_CODE[CONTRIBUTION]
     sources, refs, weights = index.items.sources, index.items.refs, index.item_weight
     item_person, tie_order = index.item_person, index.tie_order
@@ -70,7 +72,7 @@ def question_topics(
     )[: settings.evidence]
     topics: dict[str, float] = {}
     for value, item in closest:
-        tags = _tags(contribution_tags(index, item_person[item])[refs[item]])
+        tags = _tags(tags_of(item_person[item])[refs[item]])
         for tag in tags:
             topics[tag] = topics.get(tag, 0.0) + value / len(tags)
     total = sum(topics.values())
@@ -94,13 +96,22 @@ def person_topics(tags_of_contributions: Iterable[Sequence[str]], topics: Mappin
     return score, tuple(carried)
 
 
-def contribution_tags(index: SearchIndex, person: int) -> Sequence[Sequence[str]]:
-    """The tags of each of a person's contributions (a stored index reads them without making
-    the person's profile)."""
-    stored = getattr(index.people, "contribution_tags", None)
-    if stored is not None:
-        return stored(person)  # type: ignore[no-any-return]
-    return [contribution.tags for contribution in index.people[person].contributions]
+class ContributionTags:
+    """The tags of each of a person's contributions, read once per person for a question (a
+    stored index reads them without making the person's profile)."""
+
+    def __init__(self, index: SearchIndex) -> None:
+        self._index = index
+        self._stored = getattr(index.people, "contribution_tags", None)
+        self._read: dict[int, Sequence[Sequence[str]]] = {}
+
+    def __call__(self, person: int) -> Sequence[Sequence[str]]:
+        found = self._read.get(person)
+        if found is None:
+            found = self._read[person] = (
+                self._stored(person) if self._stored is not None
+                else [contribution.tags for contribution in self._index.people[person].contributions])
+        return found
 
 
 def rerank(
@@ -108,13 +119,15 @@ def rerank(
     pool: Sequence[tuple[int, float]],
     topics: Mapping[str, float],
     settings: FeedbackSettings,
+    tags_of: ContributionTags | None = None,
 ) -> list[Reranked]:
     """The `pool` (person, evidence score; best first) ordered by the blend of the evidence
     score and the topic score, each relative to the pool's best, in units of the best evidence
     score: (1 - weight) * evidence + weight * topics. Ties keep the index's tie order."""
     if not topics:
         return [Reranked(person, score, score, None) for person, score in pool]
-    found = {person: person_topics(contribution_tags(index, person), topics) for person, _ in pool}
+    tags_of = tags_of or ContributionTags(index)
+    found = {person: person_topics(tags_of(person), topics) for person, _ in pool}
     best_evidence = max(score for _, score in pool)
     best_topics = max(score for score, _ in found.values())
     weight = settings.weight if best_topics > 0.0 else 0.0  # the pool carries every topic: > 0
