@@ -18,6 +18,7 @@ from tinydb.storages import Storage
 from .errors import CorruptStoreError, StoreError
 from .files import WRITE_CHUNK, replacing, written_meanwhile
 from .jsontables import load_tables
+from .models import Profile
 from .store import META_TABLE, RESTORE_HINT
 
 
@@ -85,11 +86,14 @@ def _compact(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _document(document: dict[str, Any]) -> bytes:
+def _document(document: dict[str, Any] | Profile) -> bytes:
     """`_compact(document)` encoded, by orjson (several times faster): the same JSON values
     (a float may be written in another, equally exact form: `1e16` for `1e+16`). What orjson
     would write otherwise (NaN as null) or cannot write (integers beyond 64 bits) is written
-    by `json`, as is any document with null in it (rare: only fields kept as they came hold any)."""
+    by `json`, as is any document with null in it (rare: only fields kept as they came hold any).
+    A profile (as an import puts them in: `store._apply`) is made its document first."""
+    if isinstance(document, Profile):
+        document = document.to_dict()
     try:
         blob = orjson.dumps(document)
     except TypeError:
