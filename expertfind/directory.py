@@ -17,12 +17,13 @@ from .models import Profile
 from .progress import Progress, counted
 from .search import Answer, Ranker, RankingSettings, load_synonyms
 from .search.index import IndexSettings, SearchIndex, build_index
-from .search.stored import load_index, settings_key, write_index
-from .store import Changes, Plan, ProfileStore
+from .search.stored import NUMBERING_PROCESS_FROM, load_index, settings_key, write_index
+from .store import Changes, Plan, ProfileStore, people_after
 
 if TYPE_CHECKING:
     from .checking import Checked
     from .formats import Format, Record
+    from .search.ahead import IndexAhead
     from .sources import Source
 
 
@@ -257,33 +258,53 @@ class Directory:
         locked step (and dropped first, so no stale copy of a removed person lingers)."""
         index_file = self.index_file
         self._tell("Writing", 0, 1)
+        ahead: list[IndexAhead] = []
 
         def planned(people: list[Profile]) -> Changes:
             changes = plan(people)
             if index_file is not None and (changes.upserts or changes.removals):
                 with contextlib.suppress(FileNotFoundError):
                     index_file.unlink()
+                ahead.extend(self._index_ahead(people_after(people, changes)))
             return changes
 
-        return self.store.update(planned, on_written=self._written)
+        def written(generation: str | None, people: list[Profile]) -> None:
+            """After the write, under its lock: note its generation stamp, store the new index."""
+            self.last_written = generation
+            self._tell("Writing", 1, 1)
+            if index_file is not None and generation is not None:
+                begun = ahead[0] if ahead else None
+                self._index(people, IndexSettings(), index_file, generation, ahead=begun)
 
-    def _written(self, generation: str | None, people: list[Profile]) -> None:
-        """After a write, under its lock: note its generation stamp, store the new index."""
-        self.last_written = generation
-        self._tell("Writing", 1, 1)
-        if self.index_file is not None and generation is not None:
-            self._index(people, IndexSettings(), self.index_file, generation)
+        try:
+            return self.store.update(planned, on_written=written)
+        finally:
+            for begun in ahead:  # taken on by the index build, or never: its second process ends
+                begun.close()
+
+    @staticmethod
+    def _index_ahead(people: list[Profile]) -> list[IndexAhead]:
+        """The index build of a big directory, begun before its file is written (none for a
+        small one, or when no second process can be started)."""
+        if len(people) < NUMBERING_PROCESS_FROM:
+            return []
+        from .search.ahead import IndexAhead  # a thread and a second process: only to write
+
+        with contextlib.suppress(OSError):
+            return [IndexAhead(people, IndexSettings())]
+        return []
 
     def _index(self, people: list[Profile], settings: IndexSettings, index_file: Path | None,
-               generation: str | None) -> SearchIndex:
+               generation: str | None, *, ahead: IndexAhead | None = None) -> SearchIndex:
         """The index of `people`: stored as that of `generation` when both are given (built in
-        blocks, so a big directory's postings are never all in memory) and read back from the
-        file, else built in memory."""
+        blocks, so a big directory's postings are never all in memory; on from `ahead` when it
+        was begun with them) and read back from the file, else built in memory."""
         if index_file is not None and generation is not None:
             key = settings_key(settings)
             with contextlib.suppress(OSError):  # the index is a cache: ask rebuilds it when missing
                 write_index(index_file, people, settings, generation=generation, settings=key,
-                            progress=self.progress, synonyms=load_synonyms(self.synonyms_file).record())
+                            progress=self.progress, synonyms=load_synonyms(self.synonyms_file).record(),
+                            ahead=ahead)
                 stored = load_index(index_file, generation=generation, settings=key)
                 if stored is not None:
                     return stored

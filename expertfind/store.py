@@ -185,7 +185,7 @@ class TinyDBStore:
                 # A removed person must not live on in the backup: it becomes the new version.
                 self._keep_previous_version()
             if on_written is not None:
-                after = _after(before, changes)
+                after = people_after(before, changes)
                 # TinyDB's copy of the whole directory is not needed for what follows (building
                 # the search index): let it go first, so the two are never in memory together.
                 del db, storage, table, meta, before
@@ -249,8 +249,7 @@ def _read(path: Path) -> dict[str, dict[str, Any]]:
 def _apply(storage: Any, table: Any, doc_ids: dict[str, int], changes: Changes) -> None:
     """`changes` in the people `table` of the cached `storage`. The profiles go in as they are,
     each made a document only when the file is written (`tinydb_file.AtomicJSONStorage`): the
-    documents of a big import are never all in memory at once (100,000 people: the import held
-    about 450 MiB less while writing the file)."""
+    documents of a big import are never all in memory at once (100,000 people: about 450 MiB)."""
     replaced = [doc_ids[p.id] for p in changes.upserts if p.id in doc_ids]
     gone = [doc_ids[i] for i in changes.removals if i in doc_ids]
     if replaced or gone:
@@ -277,8 +276,9 @@ def _record_changes(table: Any, changes: Changes, today: str) -> None:
     table.insert(Document(dates, doc_id=1))
 
 
-def _after(before: list[Profile], changes: Changes) -> list[Profile]:
-    """The people once `changes` are applied, in the order the file keeps them."""
+def people_after(before: list[Profile], changes: Changes) -> list[Profile]:
+    """The people once `changes` are applied to `before`, in the order the file keeps them (and
+    `on_written` is told them)."""
     replaced = {p.id: p for p in changes.upserts}
     gone = set(changes.removals)
     after = [replaced.pop(p.id, p) for p in before if p.id not in gone]

@@ -68,15 +68,6 @@ def test_closing_with_answers_due_ends_the_second_process_at_once() -> None:
     assert numbering._process.poll() is not None
 
 
-@pytest.mark.parametrize("kind", [Numbering, SharedNumbering])
-def test_after_a_reset_terms_are_numbered_from_zero_and_still_read_right(kind: type[Numbering]) -> None:
-    numbering = kind()
-    batches = [TEXTS, TEXTS[::-1], TEXTS[3:]]
-    assert read_back(numbering, batches, close=False) == [[terms(t) for t in b] for b in batches]
-    numbering.reset()  # a block was taken: its numbers are forgotten on both sides
-    assert read_back(numbering, batches) == [[terms(t) for t in b] for b in batches]
-
-
 def read_answers(numbering: Numbering | SharedNumbering, batches: list[list[str]],
                  names: list[str]) -> list[list[list[str]]]:
     """The answers to `batches` (already sent), as the terms their numbers name in `names`."""
@@ -93,34 +84,35 @@ def read_answers(numbering: Numbering | SharedNumbering, batches: list[list[str]
     return found
 
 
-@pytest.mark.parametrize("kind", [Numbering, SharedNumbering])
-def test_batches_sent_ahead_of_a_reset_are_numbered_after_it(kind: type[Numbering]) -> None:
-    """While one block's postings are grouped, the next block's batches are already read."""
-    numbering = kind()
-    block, ahead, after = [TEXTS, TEXTS[::-1], TEXTS[2:]], [TEXTS[3:], ["nieuw woord", ""]], [TEXTS, TEXTS[:2]]
-    for batch in block:
-        numbering.send(batch)
-    for batch in ahead:
-        numbering.send_ahead(batch)
-    names: list[str] = []
-    assert read_answers(numbering, block, names) == [[terms(t) for t in b] for b in block]
-    numbering.reset()
-    for batch in after:
-        numbering.send(batch)
-    names = []
-    assert read_answers(numbering, ahead + after, names) == [[terms(t) for t in b] for b in ahead + after]
-    assert len(names) == len(set(names)), "numbered afresh: each term once"
+def read_blocks(numbering: Numbering | SharedNumbering,
+                blocks: list[list[list[str]]]) -> list[list[list[list[str]]]]:
+    """Each block's batches as the terms their numbers name, every batch of every block sent
+    before any answer is taken (as while a block is grouped, or the directory written)."""
+    for block in blocks:
+        for number, batch in enumerate(block):
+            numbering.send(batch, new_block=number == 0 and block is not blocks[0], ahead=number % 2 == 1)
+    found = []
+    for block in blocks:
+        names: list[str] = []
+        found.append(read_answers(numbering, block, names))
+        assert len(names) == len(set(names)), "each block numbered afresh: each term once"
+        assert all(term in {t for b in block for text in b for t in terms(text)} for term in names), (
+            "a block's new terms are its own")
     numbering.close()
+    return found
 
 
 @pytest.mark.parametrize("kind", [Numbering, SharedNumbering])
-def test_a_reset_with_batches_due_that_were_not_sent_ahead_is_refused(kind: type[Numbering]) -> None:
-    numbering = kind()
-    numbering.send(TEXTS)
-    numbering.send_ahead(TEXTS)
-    with pytest.raises(RuntimeError, match="on their way"):
-        numbering.reset()
-    numbering.close()
+def test_each_block_is_numbered_from_zero_with_several_blocks_on_their_way(kind: type[Numbering]) -> None:
+    blocks = [[TEXTS, TEXTS[::-1], TEXTS[2:]], [TEXTS[3:], ["nieuw woord", ""]], [[]], [TEXTS, TEXTS[:2]]]
+    assert read_blocks(kind(), blocks) == [[[terms(t) for t in b] for b in block] for block in blocks]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.lists(st.lists(st.text(alphabet="abc de\u00eb+#", max_size=12), max_size=4),
+                         min_size=1, max_size=3), min_size=1, max_size=4))
+def test_blocks_in_two_processes_are_numbered_as_in_one(blocks: list[list[list[str]]]) -> None:
+    assert read_blocks(SharedNumbering(), blocks) == read_blocks(Numbering(), blocks)
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="process states are read from /proc")

@@ -299,3 +299,73 @@ def test_the_stored_index_keeps_the_synonyms_table_while_its_texts_are_unchanged
         with pytest.raises(AssertionError, match="parsed the table again"):
             directory.ask("crowdfunding")
     assert load_synonyms(user_file, stored=stored).equivalents(["peerreview"]) == ["intervisie"]
+
+
+@pytest.mark.parametrize("block_occurrences", [97, 10**9], ids=["many blocks", "one block"])
+def test_an_index_begun_ahead_is_byte_for_byte_the_index_built_whole(
+    tmp_path: Path, block_occurrences: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the directory is written, batches of the next blocks too are read ahead."""
+    from expertfind.search import building
+    from expertfind.search.ahead import IndexAhead
+    from expertfind.search.index import build_index
+    from expertfind.search.stored import save_index, write_index
+
+    people = bilingual_people()
+    whole, begun = tmp_path / "whole.index", tmp_path / "begun.index"
+    save_index(whole, build_index(people), generation="g", settings="s")
+    monkeypatch.setattr(building, "BATCH", 13)
+    ahead = IndexAhead(people, IndexSettings(), block_occurrences=block_occurrences, batches=9)
+    try:
+        ahead._thread.join(timeout=60)  # as when the directory takes longer to write than this
+        assert not ahead._thread.is_alive()
+        assert ahead.builder._ahead == 9, "every batch it could send was sent"
+        write_index(begun, people, IndexSettings(), generation="g", settings="s", ahead=ahead)
+    finally:
+        ahead.close()
+    assert begun.read_bytes() == whole.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["begun.index", "whole.index"]  # no blocks left
+
+
+def test_an_index_begun_ahead_for_other_people_is_dropped_and_built_anew(tmp_path: Path) -> None:
+    from expertfind.search.ahead import IndexAhead
+    from expertfind.search.index import build_index
+    from expertfind.search.stored import save_index, write_index
+
+    people = bilingual_people()
+    others = [*people[1:], people[0]]  # the same people in another order: another index
+    whole, begun = tmp_path / "whole.index", tmp_path / "begun.index"
+    save_index(whole, build_index(people), generation="g", settings="s")
+    ahead = IndexAhead(others, IndexSettings())
+    try:
+        write_index(begun, people, IndexSettings(), generation="g", settings="s", ahead=ahead)
+        assert ahead._numbering._there._process.poll() is not None, "its second process has ended"
+    finally:
+        ahead.close()
+    assert begun.read_bytes() == whole.read_bytes()
+
+
+def test_a_big_write_begins_its_index_ahead_and_stores_the_index_a_fresh_build_would(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from expertfind import directory as directory_module
+    from expertfind.search import ahead as ahead_module
+
+    begun: list[object] = []
+    original = ahead_module.IndexAhead.__init__
+
+    def noted(self: ahead_module.IndexAhead, *args: object, **kwargs: object) -> None:
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+        begun.append(self)
+
+    monkeypatch.setattr(ahead_module.IndexAhead, "__init__", noted)
+    monkeypatch.setattr(directory_module, "NUMBERING_PROCESS_FROM", 10)
+    db = tmp_path / "directory.json"
+    directory = directory_at(db)
+    directory.import_files([BILINGUAL / "profiles.json"])
+    assert len(begun) == 1
+    index_file = db.with_name(db.name + ".index")
+    stored = index_file.read_bytes()
+    index_file.unlink()
+    directory_at(db).search_index()  # built afresh for the same directory, and stored
+    assert index_file.read_bytes() == stored

@@ -6,9 +6,13 @@ field (`index.FIELDS`). The texts of a batch go to be read and numbered (`search
 here or in a second process); when their numbers come back, the candidates with any term become
 items, and their terms are noted as term numbers in runs (item, field, length), which
 `take_postings` groups by term (`search.grouping`, numpy). Batches stay in flight while the next
-ones are prepared, so a second process reads words while this one works through people; when
-`add_everyone` takes a block's postings, the next batches are sent ahead to the second process
-first, so that it reads words while this one groups.
+ones are prepared, so a second process reads words while this one works through people.
+
+A big build comes in blocks of about `block_occurrences` term occurrences (estimated from the
+characters sent, so that a batch's block is known when it is sent): each block's postings are
+taken (and spilled to disk) when its last batch is noted, and its terms are numbered from 0
+again. Batches of later blocks may be sent at any time before: while this process groups a
+block, and while it writes the directory (`send_ahead`), the second process reads them.
 """
 
 from __future__ import annotations
@@ -17,11 +21,11 @@ from array import array
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
-from itertools import count, islice
+from itertools import count, islice, takewhile
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from ..models import Profile
-from ..progress import Progress, counted
+from ..progress import STEPS, Progress
 from .index import (
     CONTRIBUTION,
     FIELDS,
@@ -45,47 +49,53 @@ BATCH = 256
 """People whose texts go to be numbered together."""
 IN_FLIGHT = 6
 """Batches sent before the oldest one's numbers are taken back."""
-assert FIELDS == ("skill", "tags", "title", "text", "role"), "add_people writes texts in this order"
+AHEAD_WHILE_GROUPING = 12
+"""Batches sent ahead, to be read by the second process, before this one groups a block's
+postings: about what it reads while this one groups. Building the index of 20,000 people
+(medians of 5, one run): backlog 2, 2 in flight, none ahead: 10.5 s; backlog 2, 4 in flight,
+8 ahead: 9.0 s; backlog 3, 6 in flight, 12 ahead: 8.2 s; backlog 4, 8 in flight, 16 ahead: 8.1 s."""
+CHARACTERS_PER_OCCURRENCE = 9
+"""Characters of evidence text per term occurrence, about: how a block's size in occurrences is
+told from the texts sent (the scale benchmark's people: 8.9; the bilingual benchmark's 9.3; the
+Stack Exchange development set's 10.6: wordier texts make smaller blocks, never bigger)."""
+assert FIELDS == ("skill", "tags", "title", "text", "role"), "send_next writes texts in this order"
 _SKILL, _CONTRIBUTION, _ROLE = (SOURCE_CODE[source] for source in (SKILL, CONTRIBUTION, ROLE))
 
 
 class TermNumbering(Protocol):
     """Where texts are read and their terms numbered (`numbering.Numbering` or
-    `numbering.SharedNumbering`): answers come back in the order the batches went. A batch
-    sent ahead is numbered after the next reset: `ahead` of them are worth sending before
-    the postings are taken."""
+    `numbering.SharedNumbering`): answers come back in the order the batches went, and a batch
+    sent as a block's first is numbered from 0 again. `ahead`: best read by a second process
+    (this one has other work to do meanwhile)."""
 
-    ahead: int
-
-    def send(self, texts: Sequence[str]) -> None: ...
-
-    def send_ahead(self, texts: Sequence[str]) -> None: ...
+    def send(self, texts: Sequence[str], *, new_block: bool = False, ahead: bool = False) -> None: ...
 
     def receive(self) -> Numbered: ...
-
-    def reset(self) -> None: ...
 
     def close(self) -> None: ...
 
 
 class _Candidates(NamedTuple):
-    """A batch's candidate evidence items, with `WIDTH` texts each in the numbering's hands."""
+    """A batch's candidate evidence items, with `WIDTH` texts each in the numbering's hands;
+    whether the batch starts a block, and whether it was sent ahead."""
 
     sources: bytearray
     refs: array[int]
     people: array[int]
     weights: array[float]
+    new_block: bool
+    ahead: bool
 
 
 class IndexBuilder:
-    """Evidence items and the occurrences of their terms. `add_people` a batch at a time, then
-    `finish`; `take_postings` groups by term the occurrences of the batches sent since it was
-    last called.
-    `index.build_index` takes them once at the end; `search.stored.write_index` takes them now
-    and then to spill them to disk."""
+    """Evidence items and the occurrences of their terms. `add_everyone` (after `send_ahead`, if
+    wanted), or `send_next` and `note_next` a batch at a time; `take_postings` groups by term
+    the occurrences noted since it was last called.
+    `index.build_index` takes them once at the end; `search.stored.write_index` takes them at
+    the end of each block to spill them to disk."""
 
     def __init__(self, people: Sequence[Profile], settings: IndexSettings | None = None,
-                 numbering: TermNumbering | None = None) -> None:
+                 numbering: TermNumbering | None = None, *, block_occurrences: int = 0) -> None:
         self.people = people
         self.settings = settings or IndexSettings()
         self.today = self.settings.as_of or newest_evidence(people) or date.today()
@@ -94,14 +104,20 @@ class IndexBuilder:
         self.item_person = array("I")
         self.item_weight = array("d")
         self.field_lengths = {name: array("I") for name in FIELDS}
-        self.occurrence_count = 0
-        """Term occurrences noted since the postings were last taken (each posting has one or more)."""
+        self.noted = 0
+        """People whose items are noted."""
         self._numbering: TermNumbering = numbering or Numbering()
+        self._batches = _in_batches(people)
         self._in_flight: deque[_Candidates] = deque()
-        self._sent_ahead = 0
-        """The newest batches in flight were sent ahead: of the next block of postings."""
+        self._ahead = 0
+        """Batches in flight that were sent ahead: `IN_FLIGHT` counts the others."""
+        self._block_characters = block_occurrences * CHARACTERS_PER_OCCURRENCE
+        """0: one block."""
+        self._characters = 0
+        """Characters of the texts sent in the block of the last batch sent."""
+        self._noted_in_block = False
         self._names: list[str] = []
-        """Every term numbered since the postings were last taken, by number."""
+        """Every term numbered in this block, by number."""
         self._occurrences = array("I")
         """The number of each term read, in order, in runs of one field of one item each:"""
         self._run_items = array("I")
@@ -111,14 +127,19 @@ class IndexBuilder:
         self._counts: Counter[str] = Counter()
         self._decay: dict[str | None, float] = {}
 
-    def add_people(self, first: int, people: Iterable[Profile], *, ahead: bool = False) -> None:
-        """Send the texts of `people` (numbered from `first` on) to be read, and note the items
-        of the batches whose numbers are back, keeping `IN_FLIGHT` batches on their way. Sent
-        `ahead`, they are of the postings taken after the next `take_postings`, and nothing is
-        noted now."""
+    def send_ahead(self, batches: int) -> int:
+        """Send up to `batches` more batches, to be read by a second process while this one does
+        other work; returns how many were sent."""
+        return sum(1 for _ in takewhile(bool, (self.send_next(ahead=True) for _ in range(batches))))
+
+    def send_next(self, *, ahead: bool = False) -> bool:
+        """Send the texts of the next batch of people to be read; False when all are sent."""
+        batch = next(self._batches, None)
+        if batch is None:
+            return False
+        first, people = batch
         texts: list[str] = []
-        candidates = _Candidates(bytearray(), array("I"), array("I"), array("d"))
-        sources, refs, persons, weights = candidates
+        sources, refs, persons, weights = bytearray(), array("I"), array("I"), array("d")
         settings = self.settings
         for number, profile in zip(count(first), people):
             for ref, skill in enumerate(profile.skills):
@@ -138,56 +159,78 @@ class IndexBuilder:
             refs.append(0)
             persons.append(number)
             weights.append(settings.role_weight)
-        self._in_flight.append(candidates)
-        if ahead:
-            self._numbering.send_ahead(texts)
-            self._sent_ahead += 1
-            return
-        self._numbering.send(texts)
-        while len(self._in_flight) > IN_FLIGHT + self._sent_ahead:
-            self._note(self._in_flight.popleft(), self._numbering.receive())
+        new_block = 0 < self._block_characters <= self._characters
+        if new_block:
+            self._characters = 0
+        self._characters += sum(map(len, texts))
+        self._in_flight.append(_Candidates(sources, refs, persons, weights, new_block, ahead))
+        self._ahead += ahead
+        self._numbering.send(texts, new_block=new_block, ahead=ahead)
+        return True
 
-    def add_everyone(self, progress: Progress | None = None, spill: Callable[[], object] | None = None,
-                     block_occurrences: int = 0) -> None:
-        """Add all the builder's people a batch at a time, then `finish`. With `spill`, it is
-        called (to `take_postings`, as a big build spills them to disk) whenever the
-        occurrences noted reach `block_occurrences`, after the next batches are sent ahead."""
-        people = counted(self.people, "Indexing", len(self.people), progress)
-        batches = _in_batches(people)
-        for first, batch in batches:
-            self.add_people(first, batch)
-            if spill is not None and self.occurrence_count >= block_occurrences:
-                for ahead_first, ahead_batch in islice(batches, self._numbering.ahead):
-                    self.add_people(ahead_first, ahead_batch, ahead=True)
-                spill()
+    def note_next(self) -> bool:
+        """Note the items of the oldest batch in flight (its numbers are taken back), unless it
+        starts a block and this block has any: then False, and the block's postings are due."""
+        if self._in_flight[0].new_block and self._noted_in_block:
+            return False
+        candidates = self._in_flight.popleft()
+        self._ahead -= candidates.ahead
+        self._note(candidates, self._numbering.receive())
+        self._noted_in_block = True
+        return True
+
+    def add_everyone(self, progress: Progress | None = None,
+                     spill: Callable[[], object] | None = None) -> None:
+        """Send and note all the builder's people (but those sent ahead already) a batch at a
+        time, keeping `IN_FLIGHT` on their way, then `finish`. In blocks (`block_occurrences`),
+        `spill` is called when a block is noted (to `take_postings`, as a big build spills them
+        to disk), after `AHEAD_WHILE_GROUPING` batches of the next blocks are sent ahead."""
+        if self._block_characters and spill is None:
+            raise ValueError("a build in blocks spills each one")
+        total = len(self.people)
+        step = max(1, total // STEPS)
+        told = -1
+        more = True
+        while True:
+            while more and len(self._in_flight) - self._ahead <= IN_FLIGHT:
+                more = self.send_next()
+            if not self._in_flight:
+                break
+            if not self.note_next():  # a block is noted: its postings go, the next one's are read
+                self.send_ahead(AHEAD_WHILE_GROUPING)
+                spill()  # type: ignore[misc]  # (checked above)
+            elif progress is not None and self.noted // step != told:
+                told = self.noted // step
+                progress("Indexing", self.noted, total)
+        if progress is not None:
+            progress("Indexing", total, total)
         self.finish()
 
     def finish(self) -> None:
-        """Note the items of every batch still on its way; the numbering is done."""
-        self._receive_all()
+        """Note the items of every batch still on its way (of this block); the numbering is done."""
+        while self._in_flight and self.note_next():
+            pass
+        if self._in_flight:
+            raise RuntimeError("batches of a later block are on their way: take this block's postings first")
         self.close()
 
     def close(self) -> None:
         """Let the numbering go (a second process ends), whether or not every batch is back."""
         self._in_flight.clear()
+        self._ahead = 0
         self._numbering.close()
 
     def take_postings(self) -> GroupedPostings:
-        """The postings of the items of every batch sent so far but those sent ahead (each
-        term's items in ascending order). Terms are numbered afresh from here on: a block's
-        vocabulary is all it holds."""
+        """The postings of the items noted since the last call (each term's items in ascending
+        order). The next block's terms are numbered afresh: a block's vocabulary is all it holds."""
         from .grouping import grouped
 
-        while len(self._in_flight) > self._sent_ahead:
-            self._note(self._in_flight.popleft(), self._numbering.receive())
         found = grouped(self._names, self._occurrences, self._run_items, self._run_fields,
                         self._run_lengths, self.item_person)
         self._names = []
-        self._numbering.reset()
-        self._sent_ahead = 0
+        self._noted_in_block = False
         self._occurrences, self._run_items, self._run_lengths = array("I"), array("I"), array("I")
         self._run_fields = bytearray()
-        self.occurrence_count = 0
         return found
 
     def index(self) -> SearchIndex:
@@ -204,10 +247,6 @@ class IndexBuilder:
             field_lengths=self.field_lengths,
             average_length={name: self._totals[name] / self._counts[name] for name in self._counts},
         )
-
-    def _receive_all(self) -> None:
-        while self._in_flight:
-            self._note(self._in_flight.popleft(), self._numbering.receive())
 
     def _recency(self, when: str | None) -> float:
         found = self._decay.get(when)
@@ -239,8 +278,8 @@ class IndexBuilder:
             if used:
                 self._totals[name] += int(field_lengths.sum())
                 self._counts[name] += used
-        self.occurrence_count += int(kept.sum())
         self._names += numbered.new_terms
+        self.noted = candidates.people[-1] + 1 if candidates.people else self.noted
 
 
 def _in_batches(people: Iterable[Profile]) -> Iterator[tuple[int, list[Profile]]]:

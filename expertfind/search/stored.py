@@ -35,6 +35,7 @@ from .mapped import MappedSections, mapped_index, person_record
 from .scoring import ScoringSettings
 
 if TYPE_CHECKING:
+    from .ahead import IndexAhead
     from .building import IndexBuilder, TermNumbering
     from .lookups import LookupsElsewhere
 
@@ -115,23 +116,29 @@ def write_index(
     block_occurrences: int = BLOCK_OCCURRENCES,
     numbering_process_from: int = NUMBERING_PROCESS_FROM,
     synonyms: object = None,
+    ahead: IndexAhead | None = None,
 ) -> None:
     """Index `people` and store the index exactly as `save_index(path, build_index(people))`
     would, holding the postings of about `block_occurrences` term occurrences in memory at
     most: the postings built so far go to a block file now and then (in a private temporary
-    folder next to `path`), and the blocks are merged into the index at the end."""
+    folder next to `path`), and the blocks are merged into the index at the end. The build
+    goes on from `ahead` when that was begun with these people (and the same settings)."""
     from .building import IndexBuilder  # numpy: only to build an index
     from .numbering import NumberingFailed, SharedNumbering
 
     remove_abandoned_blocks(path.parent)
-    numbering: TermNumbering | None = None  # the builder's own: words read in this process
-    if len(people) >= numbering_process_from:
-        with contextlib.suppress(OSError):  # no second process here: words are read in this one
-            numbering = SharedNumbering()
+    builder = ahead.take(people) if ahead is not None else None
+    two_processes = builder is not None
+    if builder is None:
+        numbering: TermNumbering | None = None  # the builder's own: words read in this process
+        if len(people) >= numbering_process_from:
+            with contextlib.suppress(OSError):  # no second process here: words are read in this one
+                numbering = SharedNumbering()
+        two_processes = numbering is not None
+        builder = IndexBuilder(people, index_settings, numbering, block_occurrences=block_occurrences)
     try:
-        _build_and_save(path, IndexBuilder(people, index_settings, numbering), generation=generation,
-                        settings=settings, progress=progress, block_occurrences=block_occurrences,
-                        synonyms=synonyms, lookups_elsewhere=numbering is not None)
+        _build_and_save(path, builder, generation=generation, settings=settings, progress=progress,
+                        synonyms=synonyms, lookups_elsewhere=two_processes)
     except NumberingFailed:  # the second process is gone: read the words in this one instead
         write_index(path, people, index_settings, generation=generation, settings=settings,
                     progress=progress, block_occurrences=block_occurrences,
@@ -139,8 +146,7 @@ def write_index(
 
 
 def _build_and_save(path: Path, builder: IndexBuilder, *, generation: str, settings: str,
-                    progress: Progress | None, block_occurrences: int, synonyms: object,
-                    lookups_elsewhere: bool) -> None:
+                    progress: Progress | None, synonyms: object, lookups_elsewhere: bool) -> None:
     with contextlib.ExitStack() as stack:
         stack.callback(builder.close)
         blocks: list[Block] = []
@@ -151,7 +157,7 @@ def _build_and_save(path: Path, builder: IndexBuilder, *, generation: str, setti
                 folder.append(stack.enter_context(blocks_folder(path.parent)))
             blocks.append(Block.spill(folder[0] / str(len(blocks)), builder))
 
-        builder.add_everyone(progress, spill, block_occurrences)
+        builder.add_everyone(progress, spill)
         index = builder.index()
         index.stored_synonyms = synonyms
         source: _PostingSource
