@@ -258,14 +258,15 @@ class Directory:
         locked step (and dropped first, so no stale copy of a removed person lingers)."""
         index_file = self.index_file
         self._tell("Writing", 0, 1)
-        ahead: list[IndexAhead] = []
+        ahead: IndexAhead | None = None
 
         def planned(people: list[Profile]) -> Changes:
+            nonlocal ahead
             changes = plan(people)
             if index_file is not None and (changes.upserts or changes.removals):
                 with contextlib.suppress(FileNotFoundError):
                     index_file.unlink()
-                ahead.extend(self._index_ahead(people_after(people, changes)))
+                ahead = self._index_ahead(people_after(people, changes))
             return changes
 
         def written(generation: str | None, people: list[Profile]) -> None:
@@ -273,26 +274,25 @@ class Directory:
             self.last_written = generation
             self._tell("Writing", 1, 1)
             if index_file is not None and generation is not None:
-                begun = ahead[0] if ahead else None
-                self._index(people, IndexSettings(), index_file, generation, ahead=begun)
+                self._index(people, IndexSettings(), index_file, generation, ahead=ahead)
 
         try:
             return self.store.update(planned, on_written=written)
         finally:
-            for begun in ahead:  # taken on by the index build, or never: its second process ends
-                begun.close()
+            if ahead is not None:  # taken on by the index build, or never: its second process ends
+                ahead.close()
 
     @staticmethod
-    def _index_ahead(people: list[Profile]) -> list[IndexAhead]:
-        """The index build of a big directory, begun before its file is written (none for a
+    def _index_ahead(people: list[Profile]) -> IndexAhead | None:
+        """The index build of a big directory, begun before its file is written (None for a
         small one, or when no second process can be started)."""
         if len(people) < NUMBERING_PROCESS_FROM:
-            return []
+            return None
         from .search.ahead import IndexAhead  # a thread and a second process: only to write
 
         with contextlib.suppress(OSError):
-            return [IndexAhead(people, IndexSettings())]
-        return []
+            return IndexAhead(people, IndexSettings())
+        return None
 
     def _index(self, people: list[Profile], settings: IndexSettings, index_file: Path | None,
                generation: str | None, *, ahead: IndexAhead | None = None) -> SearchIndex:

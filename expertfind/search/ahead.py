@@ -68,5 +68,5 @@ class IndexAhead:
                         return
                 if self._stop.is_set() or not self.builder.send_next(ahead=True):
                     return
-        except BaseException:  # noqa: BLE001 - the build ahead is dropped; the index is built anew
+        except Exception:  # noqa: BLE001 - whatever it is, the build ahead is dropped and made anew
             self._failed = True

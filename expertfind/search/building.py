@@ -21,7 +21,7 @@ from array import array
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
-from itertools import count, islice, takewhile
+from itertools import count, islice
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from ..models import Profile
@@ -127,10 +127,12 @@ class IndexBuilder:
         self._counts: Counter[str] = Counter()
         self._decay: dict[str | None, float] = {}
 
-    def send_ahead(self, batches: int) -> int:
+    def send_ahead(self, batches: int) -> None:
         """Send up to `batches` more batches, to be read by a second process while this one does
-        other work; returns how many were sent."""
-        return sum(1 for _ in takewhile(bool, (self.send_next(ahead=True) for _ in range(batches))))
+        other work."""
+        for _ in range(batches):
+            if not self.send_next(ahead=True):
+                return
 
     def send_next(self, *, ahead: bool = False) -> bool:
         """Send the texts of the next batch of people to be read; False when all are sent."""
@@ -197,8 +199,9 @@ class IndexBuilder:
             if not self._in_flight:
                 break
             if not self.note_next():  # a block is noted: its postings go, the next one's are read
+                assert spill is not None, "blocks come with `spill` (checked above)"
                 self.send_ahead(AHEAD_WHILE_GROUPING)
-                spill()  # type: ignore[misc]  # (checked above)
+                spill()
             elif progress is not None and self.noted // step != told:
                 told = self.noted // step
                 progress("Indexing", self.noted, total)
