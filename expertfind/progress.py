@@ -21,12 +21,29 @@ def counted(items: Iterable[T], what: str, total: int, progress: Progress | None
     if progress is None:
         yield from items
         return
-    step = max(1, total // STEPS)
-    progress(what, 0, total)
+    tell = Steps(progress, what, total)
     done = 0
     for item in items:
         yield item
         done += 1
-        if done % step == 0:
-            progress(what, done, total)
-    progress(what, total, total)
+        tell(done)
+    tell.end()
+
+
+class Steps:
+    """Tells `progress` how far `what` is: at the start, whenever `done` reaches another
+    hundredth of `total`, and at the end."""
+
+    def __init__(self, progress: Progress, what: str, total: int) -> None:
+        self.progress, self.what, self.total = progress, what, total
+        self._step = max(1, total // STEPS)
+        self._told = 0
+        progress(what, 0, total)
+
+    def __call__(self, done: int) -> None:
+        if done // self._step != self._told:
+            self._told = done // self._step
+            self.progress(self.what, done, self.total)
+
+    def end(self) -> None:
+        self.progress(self.what, self.total, self.total)

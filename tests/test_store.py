@@ -14,6 +14,8 @@ from expertfind.errors import CorruptStoreError, LockTimeoutError
 from expertfind.models import profile_from_record
 from expertfind.store import TinyDBStore, write_lock
 
+from .conftest import EXAMPLE
+
 
 def person(name: str, **fields: object):  # type: ignore[no-untyped-def]
     return profile_from_record({"name": name, **fields})[0]
@@ -100,6 +102,20 @@ def test_the_file_is_written_a_document_at_a_time_yet_is_exactly_compact_json(tm
     expected = {META_TABLE: data[META_TABLE], "people": people, "changed": data["changed"]}
     assert path.read_bytes() == json.dumps(expected, ensure_ascii=False, separators=(",", ":")).encode()
     assert path.read_bytes().startswith(b'{"meta":{"1":{"generation":"g"}}')
+
+
+def test_a_profile_put_in_as_it_is_is_written_as_its_document(tmp_path: Path) -> None:
+    """An import puts profiles into the cache as they are (`store._apply`): each is written
+    exactly as its document would be."""
+    from expertfind.tinydb_file import AtomicJSONStorage
+
+    records = json.loads(EXAMPLE.read_text("utf-8"))["people"]
+    profiles = {str(n): profile_from_record(record)[0] for n, record in enumerate(records, 1)}
+    as_profiles, as_documents = tmp_path / "profiles.json", tmp_path / "documents.json"
+    AtomicJSONStorage(as_profiles).write({"people": dict(profiles)})
+    AtomicJSONStorage(as_documents).write({"people": {k: p.to_dict() for k, p in profiles.items()}})
+    assert as_profiles.read_bytes() == as_documents.read_bytes()
+    assert len(profiles) > 20
 
 
 _JSON_VALUES = st.recursive(

@@ -46,8 +46,7 @@ class IndexAhead:
     def take(self, people: Sequence[Profile]) -> IndexBuilder | None:
         """The build, to go on with, when `people` are the people it was begun with; else None
         (and it is closed)."""
-        self._stop.set()
-        self._thread.join()
+        self._stop_sending()
         same = len(people) == len(self.people) and all(map(operator.is_, people, self.people))
         if same and not self._failed:
             return self.builder
@@ -56,9 +55,12 @@ class IndexAhead:
 
     def close(self) -> None:
         """Stop sending and let the second process go (after `take`, or instead of it)."""
+        self._stop_sending()
+        self.builder.close()
+
+    def _stop_sending(self) -> None:
         self._stop.set()
         self._thread.join()
-        self.builder.close()
 
     def _send(self) -> None:
         try:

@@ -25,7 +25,7 @@ from itertools import count, islice
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from ..models import Profile
-from ..progress import STEPS, Progress
+from ..progress import Progress, Steps
 from .index import (
     CONTRIBUTION,
     FIELDS,
@@ -189,9 +189,7 @@ class IndexBuilder:
         to disk), after `AHEAD_WHILE_GROUPING` batches of the next blocks are sent ahead."""
         if self._block_characters and spill is None:
             raise ValueError("a build in blocks spills each one")
-        total = len(self.people)
-        step = max(1, total // STEPS)
-        told = -1
+        tell = Steps(progress, "Indexing", len(self.people)) if progress is not None else None
         more = True
         while True:
             while more and len(self._in_flight) - self._ahead <= IN_FLIGHT:
@@ -202,11 +200,10 @@ class IndexBuilder:
                 assert spill is not None, "blocks come with `spill` (checked above)"
                 self.send_ahead(AHEAD_WHILE_GROUPING)
                 spill()
-            elif progress is not None and self.noted // step != told:
-                told = self.noted // step
-                progress("Indexing", self.noted, total)
-        if progress is not None:
-            progress("Indexing", total, total)
+            elif tell is not None:
+                tell(self.noted)
+        if tell is not None:
+            tell.end()
         self.finish()
 
     def finish(self) -> None:
