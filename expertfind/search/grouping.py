@@ -133,9 +133,10 @@ def _field_counts(cells: np.ndarray[Any, Any], size: int) -> np.ndarray[Any, Any
         np.minimum(whole, MAX_TF, out=whole)
         return whole.astype(np.uint16)
     counts = np.zeros(size, dtype=np.uint16)
-    for low in range(0, size, _CHUNK_CELLS):
+    # The cuts in the cells' own type: a Python list would make numpy convert all the cells first.
+    cuts = np.searchsorted(cells, np.array([*range(0, size, _CHUNK_CELLS), size], dtype=cells.dtype)).tolist()
+    for low, first, last in zip(range(0, size, _CHUNK_CELLS), cuts[:-1], cuts[1:], strict=True):
         high = min(size, low + _CHUNK_CELLS)
-        first, last = np.searchsorted(cells, [low, high])
         if first < last:
             part = np.bincount(cells[first:last] - low, minlength=high - low)
             np.minimum(part, MAX_TF, out=part)

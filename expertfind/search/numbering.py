@@ -31,7 +31,7 @@ from collections import deque
 from collections.abc import Sequence
 from typing import IO, NamedTuple
 
-from .text import terms
+from .reading import Vocabulary, read, term_of
 
 _FRAME = struct.Struct("<Q")
 BACKLOG = 3
@@ -49,12 +49,21 @@ class Numbered(NamedTuple):
     new_terms: list[str]
 
 
+class Keyed(NamedTuple):
+    """A batch read by the second process, as it answers: `Numbered` with the keys of the new
+    terms (`reading.key_of`), which cost less to send and to number here than their names."""
+
+    lengths: array[int]
+    occurrences: array[int]
+    new_keys: list[int]
+
+
 class Numbering:
-    """Terms numbered in the order they are first met, in this process (each batch when its
-    answer is taken)."""
+    """Terms numbered in the order first met, in this process (each batch when its answer is
+    taken; a batch's texts are read together, `search.reading`)."""
 
     def __init__(self) -> None:
-        self.numbers = _TermNumbers()
+        self.numbers = Vocabulary()
         self._sent: deque[tuple[Sequence[str], bool]] = deque()
 
     def number(self, texts: Sequence[str]) -> Numbered:
@@ -62,18 +71,11 @@ class Numbering:
 
     def read(self, texts: Sequence[str]) -> tuple[array[int], array[int]]:
         """How many terms each text has, and their numbers (new terms noted, not taken)."""
-        number = self.numbers.__getitem__
-        lengths = array("I")
-        occurrences = array("I")
-        for text in texts:
-            found = terms(text) if text else ()
-            lengths.append(len(found))
-            occurrences.extend(map(number, found))
-        return lengths, occurrences
+        return read(texts, self.numbers)
 
     def start_block(self) -> None:
         """Number from 0 again: the numbers so far are no longer needed."""
-        self.numbers = _TermNumbers()
+        self.numbers = Vocabulary()
 
     # The interface of `building.TermNumbering`: the answers in the order the batches were sent.
     def send(self, texts: Sequence[str], *, new_block: bool = False, ahead: bool = False) -> None:
@@ -88,25 +90,7 @@ class Numbering:
 
     def close(self) -> None:
         self._sent.clear()
-        self.numbers.clear()
-
-
-class _TermNumbers(dict[str, int]):
-    """Terms numbered in the order first seen: looking up a new term numbers it (and notes it)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._new: list[str] = []
-
-    def __missing__(self, term: str) -> int:
-        number = self[term] = len(self)
-        self._new.append(term)
-        return number
-
-    def take_new(self) -> list[str]:
-        """The terms numbered since the last call, in number order."""
-        new, self._new = self._new, []
-        return new
+        self.numbers = Vocabulary()
 
 
 class _Due(NamedTuple):
@@ -161,8 +145,8 @@ class SharedNumbering:
 
             if due.restarts_there:
                 self._there_to_here = array("I")
-            there = self._there.receive()
-            self._there_to_here.extend(map(self._here.numbers.__getitem__, there.new_terms))
+            there = self._there.receive_keyed()
+            self._there_to_here.extend(map(self._here.numbers.__getitem__, there.new_keys))
             mapping = np.frombuffer(self._there_to_here, dtype=np.uint32)
             occurrences = array("I")
             occurrences.frombytes(mapping[np.frombuffer(there.occurrences, dtype=np.uint32)].tobytes())
@@ -214,13 +198,18 @@ class NumberingProcess:
         return self._unanswered - self._answers.qsize()
 
     def receive(self) -> Numbered:
+        lengths, occurrences, new_keys = self.receive_keyed()
+        return Numbered(lengths, occurrences, list(map(term_of, new_keys)))
+
+    def receive_keyed(self) -> Keyed:
+        """The next answer, with the keys of its new terms (`reading.key_of`) for their names."""
         blob = self._answers.get()
         if blob is None:
             self._answers.put(None)  # and for every later call
             raise NumberingFailed("the term numbering process stopped") from self._failure
         self._unanswered -= 1
-        lengths, occurrences, new_terms = marshal.loads(blob)
-        return Numbered(_array(lengths), _array(occurrences), new_terms)
+        lengths, occurrences, new_keys = marshal.loads(blob)
+        return Keyed(_array(lengths), _array(occurrences), new_keys)
 
     def close(self) -> None:
         """Stop the second process and wait for it: it ends when its input does, or at once
@@ -306,8 +295,8 @@ def main() -> None:
         reset, texts = marshal.loads(blob)
         if reset:
             numbering.start_block()
-        found = numbering.number(texts)
-        answer = marshal.dumps((found.lengths.tobytes(), found.occurrences.tobytes(), found.new_terms))
+        lengths, occurrences = numbering.read(texts)
+        answer = marshal.dumps((lengths.tobytes(), occurrences.tobytes(), numbering.numbers.take_new_keys()))
         answers.write(_FRAME.pack(len(answer)))
         answers.write(answer)
         answers.flush()
