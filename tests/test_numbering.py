@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from expertfind.search import numbering
 from expertfind.search.numbering import Numbering, NumberingProcess, SharedNumbering
 from expertfind.search.text import terms
 
@@ -113,6 +114,29 @@ def test_each_block_is_numbered_from_zero_with_several_blocks_on_their_way(kind:
                          min_size=1, max_size=3), min_size=1, max_size=4))
 def test_blocks_in_two_processes_are_numbered_as_in_one(blocks: list[list[list[str]]]) -> None:
     assert read_blocks(SharedNumbering(), blocks) == read_blocks(Numbering(), blocks)
+
+
+@pytest.mark.parametrize("there", [
+    "TTTT",  # every batch read by the second process: its numbers are the block's own
+    "TTHT",  # the block's first batch read here comes after two read there, and one follows
+    "HTTH",  # read here from the block's first batch on
+])
+def test_batches_read_here_after_some_read_there_are_numbered_as_in_one_process(
+        there: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(numbering, "BACKLOG", 0)  # a batch not sent ahead is read here
+    batches = [TEXTS, TEXTS[::-1] + ["nieuw woord"], ["crowdfunding en meer", "nog een woord"], TEXTS[2:]]
+    blocks = [batches, batches[::-1]]
+    shared = SharedNumbering()
+    for block in blocks:
+        for number, (batch, where) in enumerate(zip(block, there, strict=True)):
+            shared.send(batch, new_block=number == 0 and block is not blocks[0], ahead=where == "T")
+    found = []
+    for block in blocks:
+        names: list[str] = []
+        found.append(read_answers(shared, block, names))
+        assert len(names) == len(set(names)), "each term numbered once in its block"
+    shared.close()
+    assert found == [[[terms(text) for text in batch] for batch in block] for block in blocks]
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="process states are read from /proc")

@@ -78,7 +78,7 @@ class Block:
 
     def __init__(self, path: Path, terms: list[str], frequencies: array[int], people: array[int]) -> None:
         self.path, self.terms, self.frequencies, self.people = path, terms, frequencies, people
-        self.counts_offset = 4 * sum(frequencies)
+        self.counts_offset = 4 * _total(frequencies)
 
     @classmethod
     def spill(cls, path: Path, builder: IndexBuilder) -> Block:
@@ -143,3 +143,12 @@ class MergedBlocks:
         self._holders, self._holding = array("I"), array("I")
         for block in blocks:
             block.frequencies = array("I")
+
+
+def _total(numbers: array[int]) -> int:
+    """The sum of `numbers` (numpy: a block has hundreds of thousands of terms)."""
+    import numpy as np  # only to build an index
+
+    from .grouping import as_numpy
+
+    return int(as_numpy(numbers, np.uint32).sum(dtype=np.uint64))

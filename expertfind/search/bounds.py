@@ -65,6 +65,12 @@ class ScoreBounds:
         return self._lookup.get(term)
 
 
+def postings_enough(items: int) -> bool:
+    """Whether a term in `items` evidence items may get bounds of its own (then its IDF decides,
+    `bounded`): most terms are rare, and need no IDF to tell."""
+    return items >= BOUNDED_POSTINGS
+
+
 def bounded(items: int, term_idf: float) -> bool:
     """Whether a term in `items` evidence items, with IDF `term_idf`, gets bounds of its own."""
     return items >= BOUNDED_POSTINGS and term_idf >= MIN_BOUNDED_IDF

@@ -31,13 +31,14 @@ from collections import deque
 from collections.abc import Sequence
 from typing import IO, NamedTuple
 
-from .reading import Vocabulary, read, term_of
+from .reading import Vocabulary, key_of, read
 
 _FRAME = struct.Struct("<Q")
-BACKLOG = 3
+BACKLOG = 6
 """`SharedNumbering` reads a batch here when the second process has this many still to answer,
 else sends it there: the second process is never idle, and this one, which also groups the
-postings, reads only what the other cannot."""
+postings, reads only what the other cannot (since batches are read in bulk, `search.reading`,
+the other one nearly always can: an index build keeps 6 batches in flight)."""
 
 
 class Numbered(NamedTuple):
@@ -47,15 +48,6 @@ class Numbered(NamedTuple):
     lengths: array[int]
     occurrences: array[int]
     new_terms: list[str]
-
-
-class Keyed(NamedTuple):
-    """A batch read by the second process, as it answers: `Numbered` with the keys of the new
-    terms (`reading.key_of`), which cost less to send and to number here than their names."""
-
-    lengths: array[int]
-    occurrences: array[int]
-    new_keys: list[int]
 
 
 class Numbering:
@@ -103,18 +95,23 @@ class _Due(NamedTuple):
 
 
 class SharedNumbering:
-    """Terms numbered by two processes: the second one numbers every batch it has time for, in
-    numbers of its own that are turned into this one's as its answers come back, and this one
-    reads the others itself when their answers are taken (`BACKLOG`). Batches sent `ahead`
+    """Terms numbered by two processes: the second one numbers every batch it has time for, and
+    this one reads the others itself when their answers are taken (`BACKLOG`). A block's
+    numbers are the second process's own while it read every batch of the block so far; from
+    the first batch read here on, its numbers are turned into this one's as its answers come
+    back. Batches sent `ahead`
     (while this process goes on with other work: grouping a block, writing the directory) all
     go there. Each process numbers a block from 0 again at its first batch of that block, so
     the batches on their way may belong to any number of blocks."""
 
     def __init__(self) -> None:
-        self._here = Numbering()
         self._there = NumberingProcess()
-        self._there_to_here = array("I")
         self._due: deque[_Due] = deque()
+        self._names: list[str] = []
+        """The terms of this block, by number, while every batch of it was read there."""
+        self._here: Vocabulary | None = None
+        """This block's numbers, once a batch of it is read here."""
+        self._there_to_here = array("I")
         self._block = 0
         """Blocks begun by the batches sent so far (the first one is 0)."""
         self._block_there = 0
@@ -137,27 +134,41 @@ class SharedNumbering:
     def receive(self) -> Numbered:
         due = self._due.popleft()
         if due.new_block:
-            self._here.start_block()
+            self._names, self._here = [], None
         if due.texts is not None:
-            found = self._here.read(due.texts)
-        else:
-            import numpy as np  # only to build an index
+            here = self._numbered_here()
+            return Numbered(*read(due.texts, here), here.take_new())
+        if due.restarts_there:
+            self._there_to_here = array("I")
+        there = self._there.receive()
+        if self._here is None:  # the block's numbers are the second process's own
+            self._names += there.new_terms
+            return there
+        import numpy as np  # only to build an index
 
-            if due.restarts_there:
-                self._there_to_here = array("I")
-            there = self._there.receive_keyed()
-            self._there_to_here.extend(map(self._here.numbers.__getitem__, there.new_keys))
-            mapping = np.frombuffer(self._there_to_here, dtype=np.uint32)
-            occurrences = array("I")
-            occurrences.frombytes(mapping[np.frombuffer(there.occurrences, dtype=np.uint32)].tobytes())
-            found = there.lengths, occurrences
+        self._there_to_here.extend([self._here[key_of(term)] for term in there.new_terms])
+        mapping = np.frombuffer(self._there_to_here, dtype=np.uint32)
+        occurrences = array("I")
+        occurrences.frombytes(mapping[np.frombuffer(there.occurrences, dtype=np.uint32)].tobytes())
         # The terms new since the last answer, in number order, whichever batch met them first.
-        return Numbered(*found, self._here.numbers.take_new())
+        return Numbered(there.lengths, occurrences, self._here.take_new())
+
+    def _numbered_here(self) -> Vocabulary:
+        """This block's numbers here: at its first batch read here, those the second process
+        gave it so far (the same numbers, as every batch of it was read there)."""
+        if self._here is None:
+            self._here = Vocabulary()
+            for term in self._names:
+                self._here[key_of(term)]  # numbered in order: the same number
+            self._here.take_new_keys()
+            self._there_to_here = array("I", range(len(self._names)))
+            self._names = []
+        return self._here
 
     def close(self) -> None:
         self._due.clear()
         self._there.close()
-        self._here.close()
+        self._names, self._here = [], None
 
 
 class NumberingFailed(RuntimeError):
@@ -198,18 +209,13 @@ class NumberingProcess:
         return self._unanswered - self._answers.qsize()
 
     def receive(self) -> Numbered:
-        lengths, occurrences, new_keys = self.receive_keyed()
-        return Numbered(lengths, occurrences, list(map(term_of, new_keys)))
-
-    def receive_keyed(self) -> Keyed:
-        """The next answer, with the keys of its new terms (`reading.key_of`) for their names."""
         blob = self._answers.get()
         if blob is None:
             self._answers.put(None)  # and for every later call
             raise NumberingFailed("the term numbering process stopped") from self._failure
         self._unanswered -= 1
-        lengths, occurrences, new_keys = marshal.loads(blob)
-        return Keyed(_array(lengths), _array(occurrences), new_keys)
+        lengths, occurrences, new_terms = marshal.loads(blob)
+        return Numbered(_array(lengths), _array(occurrences), new_terms)
 
     def close(self) -> None:
         """Stop the second process and wait for it: it ends when its input does, or at once
@@ -295,8 +301,8 @@ def main() -> None:
         reset, texts = marshal.loads(blob)
         if reset:
             numbering.start_block()
-        lengths, occurrences = numbering.read(texts)
-        answer = marshal.dumps((lengths.tobytes(), occurrences.tobytes(), numbering.numbers.take_new_keys()))
+        found = numbering.number(texts)
+        answer = marshal.dumps((found.lengths.tobytes(), found.occurrences.tobytes(), found.new_terms))
         answers.write(_FRAME.pack(len(answer)))
         answers.write(answer)
         answers.flush()

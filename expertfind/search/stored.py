@@ -29,7 +29,7 @@ from ..files import WRITE_CHUNK, replacing, written_meanwhile
 from ..models import Profile
 from ..progress import Progress
 from .blocks import BLOCK_OCCURRENCES, Block, MergedBlocks, blocks_folder, remove_abandoned_blocks
-from .bounds import LongTermBounds, bounded, ceiling
+from .bounds import LongTermBounds, bounded, ceiling, postings_enough
 from .index import FIELDS, WIDTH, IndexSettings, SearchIndex, idf
 from .mapped import MappedSections, mapped_index, person_record
 from .scoring import ScoringSettings
@@ -289,11 +289,12 @@ class _BoundsAsWritten:
     def passing(self, packed: Iterator[Packed]) -> Iterator[Packed]:
         """`packed` (each term's items, then its counts), passed on unchanged."""
         everyone = len(self.index.ids)
+        frequencies, people = self.source.frequencies, self.source.people
         for number, (items, counts) in enumerate(zip(packed, packed, strict=True)):
             yield items
             yield counts
-            frequency = self.source.frequencies[number]
-            if bounded(frequency, idf(everyone, self.source.people[number])):
+            frequency = frequencies[number]
+            if postings_enough(frequency) and bounded(frequency, idf(everyone, people[number])):
                 found = self.term_bounds(items, counts)
                 self.terms.append(number)
                 self.people.extend(found.people)
