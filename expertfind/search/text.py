@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import snowballstemmer
 
@@ -20,8 +21,21 @@ _SPECIAL_LETTERS = str.maketrans(
 )
 _APOSTROPHES = re.compile(r"(?<=\w)['’`´](?=\w)")
 _TOKEN = re.compile(r"[a-z0-9]+(?:[+#]+|(?:[./&][a-z0-9]+)+)?")
-_EN_STEMMER = snowballstemmer.stemmer("english")
-_NL_STEMMER = snowballstemmer.stemmer("dutch")
+
+
+def _stemmer(language: str) -> Any:
+    """The Snowball stemmer of `language` (PyStemmer's, compiled, where installed) without the
+    cache of 10,000 words PyStemmer keeps: it only costs when a whole vocabulary is stemmed,
+    each word once (200,000 words: 0.22 s with it, 0.055 s without); `stems` has a cache of its
+    own for a question's words."""
+    stemmer = snowballstemmer.stemmer(language)
+    if hasattr(stemmer, "maxCacheSize"):  # the pure-Python stemmers have none
+        stemmer.maxCacheSize = 0
+    return stemmer
+
+
+_EN_STEMMER = _stemmer("english")
+_NL_STEMMER = _stemmer("dutch")
 _STEMMERS = {"en": _EN_STEMMER, "nl": _NL_STEMMER}
 MIN_STEM_LENGTH = 3
 DATA = Path(__file__).with_name("data")
