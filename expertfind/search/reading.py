@@ -99,43 +99,16 @@ def read(texts: Sequence[str], vocabulary: Vocabulary) -> tuple[array[int], arra
     starts = np.flatnonzero(edges == 1)
     sizes = np.flatnonzero(edges == -1) - starts
     del edges
-    long = sizes > _KEY_BYTES
-    pieces = _joined_pieces(raw, kinds, letters)
-    # The tokens read one by one, with the place they go back to.
-    places: list[int] = []
-    tokens: list[str] = []
-    for start, end in zip(pieces[::2], pieces[1::2], strict=True):
-        found = tokenize(raw[start:end].decode("ascii"))
-        places += [start] * len(found)
-        tokens += found
-    if pieces:  # their runs of letters are read with them
-        inside = np.zeros(len(starts) + 1, dtype=np.int32)
-        np.add.at(inside, np.searchsorted(starts, pieces[::2]), 1)
-        np.add.at(inside, np.searchsorted(starts, pieces[1::2]), -1)
-        in_pieces = np.cumsum(inside[:-1]) > 0
-        long &= ~in_pieces
-        plain = ~(long | in_pieces)
-    else:
-        plain = ~long
-    for start, size in zip(starts[long].tolist(), sizes[long].tolist(), strict=True):
-        places.append(start)
-        tokens.append(raw[start : start + size].decode("ascii"))
-    starts, sizes = starts[plain], sizes[plain]
-    numbers = _numbered(raw, starts, sizes, vocabulary)
-    if numbers is None:  # two keys met in the hash table that it cannot tell apart
+    plain, places, tokens = _read_aside(raw, _joined_pieces(raw, kinds, letters), starts, sizes)
+    starts = starts[plain]
+    numbers = _numbered(raw, starts, sizes[plain], vocabulary)
+    if numbers is None:  # more keys shared a slot than the hash table has rounds
         return read_one_by_one(texts, vocabulary)
-    kept = numbers >= 0
+    kept = numbers >= 0  # not a stop word
     occurrences, where = numbers[kept], starts[kept]
     if tokens:
-        extra = np.array([vocabulary[key_of(token)] for token in tokens], dtype=np.int64)
-        extra_places = np.array(places, dtype=np.int64)
-        in_order = np.argsort(extra_places, kind="stable")  # pieces, then long tokens
-        extra, extra_places = extra[in_order], extra_places[in_order]
-        extra_kept = extra >= 0
-        extra_places = extra_places[extra_kept]
-        at = np.searchsorted(where, extra_places)
-        occurrences = np.insert(occurrences, at, extra[extra_kept])
-        where = np.insert(where, at, extra_places)
+        occurrences, where = _put_back(occurrences, where, places,
+                                       [vocabulary[key_of(token)] for token in tokens])
     cuts = np.searchsorted(where, text_ends)
     lengths = np.diff(cuts, prepend=0, append=len(where)) if texts else np.zeros(0, dtype=np.int64)
     return _as_array(lengths), _as_array(occurrences)
@@ -149,6 +122,47 @@ def read_one_by_one(texts: Sequence[str], vocabulary: Vocabulary) -> tuple[array
         lengths.append(len(found))
         occurrences.extend(found)
     return lengths, occurrences
+
+
+def _read_aside(raw: bytes, pieces: list[int], starts: np.ndarray[Any, Any], sizes: np.ndarray[Any, Any]
+                ) -> tuple[np.ndarray[Any, Any], list[int], list[str]]:
+    """Which runs of letters (`starts`, `sizes`) are plain tokens of at most `_KEY_BYTES`; and
+    the other tokens, read one by one: those of `pieces` (flat starts and ends, whose runs of
+    letters are read with them) and the long runs, each with its place in `raw`."""
+    places: list[int] = []
+    tokens: list[str] = []
+    for start, end in zip(pieces[::2], pieces[1::2], strict=True):
+        found = tokenize(raw[start:end].decode("ascii"))
+        places += [start] * len(found)
+        tokens += found
+    long = sizes > _KEY_BYTES
+    if pieces:
+        inside = np.zeros(len(starts) + 1, dtype=np.int32)
+        np.add.at(inside, np.searchsorted(starts, pieces[::2]), 1)
+        np.add.at(inside, np.searchsorted(starts, pieces[1::2]), -1)
+        in_pieces = np.cumsum(inside[:-1]) > 0
+        long &= ~in_pieces
+        plain = ~(long | in_pieces)
+    else:
+        plain = ~long
+    for start, size in zip(starts[long].tolist(), sizes[long].tolist(), strict=True):
+        places.append(start)
+        tokens.append(raw[start : start + size].decode("ascii"))
+    return plain, places, tokens
+
+
+def _put_back(occurrences: np.ndarray[Any, Any], where: np.ndarray[Any, Any], places: list[int],
+              numbers: list[int]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """`occurrences` (term numbers, at the places `where`, ascending) with the tokens read one by
+    one (their `numbers`, -1 for a stop word, at their `places`) put in their places."""
+    extra = np.array(numbers, dtype=np.int64)
+    extra_places = np.array(places, dtype=np.int64)
+    in_order = np.argsort(extra_places, kind="stable")  # the pieces' tokens came before the long ones
+    extra, extra_places = extra[in_order], extra_places[in_order]
+    kept = extra >= 0
+    extra, extra_places = extra[kept], extra_places[kept]
+    at = np.searchsorted(where, extra_places)
+    return np.insert(occurrences, at, extra), np.insert(where, at, extra_places)
 
 
 def _joined_pieces(raw: bytes, kinds: np.ndarray[Any, Any], letters: np.ndarray[Any, Any]) -> list[int]:
