@@ -32,8 +32,6 @@ PYTHONDONTWRITEBYTECODE would otherwise compile expertfind's modules from source
 from __future__ import annotations
 
 import argparse
-import contextlib
-import itertools
 import json
 import os
 import random
@@ -172,24 +170,13 @@ SAMPLED: dict[int, int] = {}
 
 
 def sample(process: subprocess.Popen[bytes]) -> None:
-    """Note in SAMPLED the most memory `process` and its descendants hold at once, until it ends.
-    Their open files are listed every `_LIST_FILES_EVERY` samples, the files in memory among
-    them measured every time: listing them all every 20 ms took about 5% of a core, which an
-    import on two cores would lose."""
+    """Note in SAMPLED the most memory `process` and its descendants hold at once, until it ends."""
     peak = 0
-    in_memory: list[str] = []
-    for number in itertools.count():
-        if process.poll() is not None:
-            break
+    while process.poll() is None:
         tree = _tree(process.pid)
-        if number % _LIST_FILES_EVERY == 0:
-            in_memory = [link for pid in tree for link in _memory_files(pid)]
-        peak = max(peak, sum(map(_rss_kib, tree)) + _memory_files_kib(in_memory))
+        peak = max(peak, sum(map(_rss_kib, tree)) + _memory_files_kib(tree))
         time.sleep(0.02)
     SAMPLED[process.pid] = peak
-
-
-_LIST_FILES_EVERY = 10
 
 
 def _tree(pid: int) -> list[int]:
@@ -200,41 +187,30 @@ def _tree(pid: int) -> list[int]:
     return [pid, *(grandchild for child in children for grandchild in _tree(int(child)))]
 
 
-def _memory_files(pid: int) -> list[str]:
-    """The links in /proc to the files in memory that `pid` has open (a big import's checker
-    answers into one: memory that no process's RSS counts)."""
-    try:
-        links = [f"/proc/{pid}/fd/{fd}" for fd in os.listdir(f"/proc/{pid}/fd")]
-    except OSError:
-        return []
-    found = []
-    for link in links:
-        with contextlib.suppress(OSError):  # closed meanwhile
-            if os.readlink(link).startswith("/memfd:"):
-                found.append(link)
-    return found
-
-
-def _memory_files_kib(links: list[str]) -> int:
-    """What the files in memory behind `links` hold, each file once (a link whose descriptor was
-    closed, or now stands for another file, counts nothing)."""
+def _memory_files_kib(pids: list[int]) -> int:
+    """What the files in memory that `pids` have open hold (a big import's checker answers into
+    one: memory that no process's RSS counts), each file once."""
     sizes = {}
-    for link in links:
-        with contextlib.suppress(OSError):  # closed since it was listed
-            if os.readlink(link).startswith("/memfd:"):
-                status = os.stat(link)
-                sizes[status.st_ino] = status.st_blocks * 512  # the pages it holds
+    for pid in pids:
+        try:
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                link = f"/proc/{pid}/fd/{fd}"
+                if os.readlink(link).startswith("/memfd:"):
+                    status = os.stat(link)
+                    sizes[status.st_ino] = status.st_blocks * 512  # the pages it holds
+        except OSError:
+            continue
     return sum(sizes.values()) // 1024
 
 
 def _rss_kib(pid: int) -> int:
-    try:  # statm: the resident pages are its second number (the VmRSS of /proc/PID/status)
-        return int(Path(f"/proc/{pid}/statm").read_bytes().split()[1]) * _PAGE_KIB
-    except (OSError, ValueError, IndexError):
-        return 0
-
-
-_PAGE_KIB = (os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096) // 1024
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 EXPERTFIND = [sys.executable, "-m", "expertfind"]
