@@ -73,7 +73,7 @@ def postings_enough(items: int) -> bool:
 
 def bounded(items: int, term_idf: float) -> bool:
     """Whether a term in `items` evidence items, with IDF `term_idf`, gets bounds of its own."""
-    return items >= BOUNDED_POSTINGS and term_idf >= MIN_BOUNDED_IDF
+    return postings_enough(items) and term_idf >= MIN_BOUNDED_IDF
 
 
 def ceiling(index: SearchIndex, settings: ScoringSettings, most_items: int | None = None) -> float:

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .grouping import as_array
 from .text import fold, stop_words, terms, tokenize
 
 _OTHER, _LETTER, _TRAILER, _JOINER, _END = range(5)
@@ -111,7 +112,7 @@ def read(texts: Sequence[str], vocabulary: Vocabulary) -> tuple[array[int], arra
                                        [vocabulary[key_of(token)] for token in tokens])
     cuts = np.searchsorted(where, text_ends)
     lengths = np.diff(cuts, prepend=0, append=len(where)) if texts else np.zeros(0, dtype=np.int64)
-    return _as_array(lengths), _as_array(occurrences)
+    return as_array("I", lengths), as_array("I", occurrences)
 
 
 def read_one_by_one(texts: Sequence[str], vocabulary: Vocabulary) -> tuple[array[int], array[int]]:
@@ -216,9 +217,3 @@ def _numbered(raw: bytes, starts: np.ndarray[Any, Any], sizes: np.ndarray[Any, A
         if not len(pending):
             return found
     return None
-
-
-def _as_array(numbers: np.ndarray[Any, Any]) -> array[int]:
-    found = array("I")
-    found.frombytes(numbers.astype(np.uint32).tobytes())
-    return found
