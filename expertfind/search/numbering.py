@@ -59,11 +59,7 @@ class Numbering:
         self._sent: deque[tuple[Sequence[str], bool]] = deque()
 
     def number(self, texts: Sequence[str]) -> Numbered:
-        return Numbered(*self.read(texts), self.numbers.take_new())
-
-    def read(self, texts: Sequence[str]) -> tuple[array[int], array[int]]:
-        """How many terms each text has, and their numbers (new terms noted, not taken)."""
-        return read(texts, self.numbers)
+        return Numbered(*read(texts, self.numbers), self.numbers.take_new())
 
     def start_block(self) -> None:
         """Number from 0 again: the numbers so far are no longer needed."""

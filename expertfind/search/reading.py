@@ -31,7 +31,7 @@ _KINDS[list(b"abcdefghijklmnopqrstuvwxyz0123456789")] = _LETTER
 _KINDS[list(b"+#")] = _TRAILER
 _KINDS[list(b"./&")] = _JOINER
 _KINDS[0] = _END
-_TOKEN_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789+#./&")
+_TOKEN_BYTES = frozenset(np.flatnonzero((_KINDS != _OTHER) & (_KINDS != _END)).tolist())
 _KEY_BYTES = 16
 """Longest token read as a key in numpy (two 64-bit words); longer ones (under 1% in Dutch and
 English evidence) are read one by one."""
