@@ -52,23 +52,33 @@ WRITE_CHUNK = 4 << 20
 
 @contextlib.contextmanager
 def written_meanwhile(handle: BinaryIO, *, depth: int = 3) -> Iterator[Callable[[bytes | bytearray], None]]:
-    """A `write` that hands each blob to a thread that writes it to `handle`, and returns: a
-    big file's writes (copies into the kernel's page cache: 800 MB take about 3 s here) are
-    made while this thread makes what follows. Blobs handed over must not change afterwards;
-    at most `depth` wait. On leaving, every blob is written, or the write's failure raised."""
+    """A `write` that hands each blob to a thread that writes it to `handle` (past the page
+    cache where it can: `uncached`), and returns: a big file is written while this thread makes
+    what follows. Blobs handed over must not change afterwards; at most `depth` wait. On
+    leaving, every blob is written, or the write's failure raised. `handle` must not be
+    written to meanwhile."""
     import queue
     import threading
+
+    from .uncached import UncachedWriter
 
     pending: queue.Queue[bytes | bytearray | None] = queue.Queue(maxsize=depth)
     failures: list[BaseException] = []
 
     def write_all() -> None:
-        while (blob := pending.get()) is not None:
-            if not failures:
-                try:
-                    handle.write(blob)
-                except BaseException as failure:  # raised here when the block ends  # noqa: BLE001
-                    failures.append(failure)
+        uncached: UncachedWriter | None = None
+        try:
+            uncached = UncachedWriter(handle)
+            while (blob := pending.get()) is not None:
+                uncached.write(blob)
+            uncached.finish()
+        except BaseException as failure:  # raised here when the block ends  # noqa: BLE001
+            failures.append(failure)
+            while pending.get() is not None:  # the rest is not written: let the writer go on
+                pass
+        finally:
+            if uncached is not None:
+                uncached.close()
 
     writer = threading.Thread(target=write_all, daemon=True)
     writer.start()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from expertfind import files
+from expertfind import files, uncached
 from expertfind.files import written_meanwhile
 from expertfind.models import profile_from_record
 from expertfind.store import TinyDBStore
@@ -65,7 +65,11 @@ def test_a_directory_file_on_a_full_disk_is_left_as_it_was(
         failing.fileno = handle.fileno  # type: ignore[method-assign]
         return failing
 
+    def full_disk_directly(fd: int, blob: object) -> int:
+        raise OSError(28, "No space left on device")
+
     monkeypatch.setattr(files.os, "fdopen", full_disk)
+    monkeypatch.setattr(uncached.os, "write", full_disk_directly)  # writes past the page cache
     people = [profile_from_record({"name": f"Collega {n}", "skills": ["crowdfunding"] * 3})[0]
               for n in range(200)]
     with pytest.raises(OSError, match="No space"):
