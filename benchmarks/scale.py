@@ -197,10 +197,27 @@ def _memory_files_kib(pids: list[int]) -> int:
                 link = f"/proc/{pid}/fd/{fd}"
                 if os.readlink(link).startswith("/memfd:"):
                     status = os.stat(link)
-                    sizes[status.st_ino] = status.st_blocks * 512  # the pages it holds
+                    # Closed and reused meanwhile, the descriptor may stand for another file
+                    # (once the import's directory file: 1.3 GB counted as memory).
+                    if status.st_dev == MEMORY_FILES_DEVICE:
+                        sizes[status.st_ino] = status.st_blocks * 512  # the pages it holds
         except OSError:
             continue
     return sum(sizes.values()) // 1024
+
+
+def _memory_files_device() -> int | None:
+    """The device number of files in memory (Linux: all are on one internal file system)."""
+    if not hasattr(os, "memfd_create"):
+        return None
+    fd = os.memfd_create("expertfind-benchmark-probe")
+    try:
+        return os.fstat(fd).st_dev
+    finally:
+        os.close(fd)
+
+
+MEMORY_FILES_DEVICE = _memory_files_device()
 
 
 def _rss_kib(pid: int) -> int:
