@@ -51,12 +51,13 @@ WRITE_CHUNK = 4 << 20
 
 
 @contextlib.contextmanager
-def written_meanwhile(handle: BinaryIO, *, depth: int = 3) -> Iterator[Callable[[bytes | bytearray], None]]:
+def written_meanwhile(handle: BinaryIO, *, depth: int = 3, cached: bool = False
+                      ) -> Iterator[Callable[[bytes | bytearray], None]]:
     """A `write` that hands each blob to a thread that writes it to `handle` (past the page
-    cache where it can: `uncached`), and returns: a big file is written while this thread makes
-    what follows. Blobs handed over must not change afterwards; at most `depth` wait. On
-    leaving, every blob is written, or the write's failure raised. `handle` must not be
-    written to meanwhile."""
+    cache where it can, unless the file is to be read again soon: `cached`; see `uncached`),
+    and returns: a big file is written while this thread makes what follows. Blobs handed over
+    must not change afterwards; at most `depth` wait. On leaving, every blob is written, or the
+    write's failure raised. `handle` must not be written to meanwhile."""
     import queue
     import threading
 
@@ -68,10 +69,11 @@ def written_meanwhile(handle: BinaryIO, *, depth: int = 3) -> Iterator[Callable[
     def write_all() -> None:
         uncached: UncachedWriter | None = None
         try:
-            uncached = UncachedWriter(handle)
+            uncached = None if cached else UncachedWriter(handle)
             while (blob := pending.get()) is not None:
-                uncached.write(blob)
-            uncached.finish()
+                (handle if uncached is None else uncached).write(blob)
+            if uncached is not None:
+                uncached.finish()
         except BaseException as failure:  # raised here when the block ends  # noqa: BLE001
             failures.append(failure)
             while pending.get() is not None:  # the rest is not written: let the writer go on

@@ -17,6 +17,7 @@ from itertools import islice, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..files import written_meanwhile
 from .index import WIDTH
 
 if TYPE_CHECKING:
@@ -73,20 +74,47 @@ def _running(pid: int) -> bool:
 
 class Block:
     """Postings spilled to disk: the terms (sorted) with their item and person counts stay in
-    memory; the packed postings go to a file that the merge reads once, front to back: every
-    term's items, then every term's counts (from `counts_offset` on)."""
+    memory; the packed postings are in a file from byte `start` on, which the merge reads once,
+    front to back: every term's items, then every term's counts (from `counts_offset` on)."""
 
-    def __init__(self, path: Path, terms: list[str], frequencies: array[int], people: array[int]) -> None:
-        self.path, self.terms, self.frequencies, self.people = path, terms, frequencies, people
-        self.counts_offset = 4 * _total(frequencies)
+    def __init__(self, path: Path, start: int, terms: list[str], frequencies: array[int],
+                 people: array[int]) -> None:
+        self.path, self.start = path, start
+        self.terms, self.frequencies, self.people = terms, frequencies, people
+        self.counts_offset = start + 4 * _total(frequencies)
 
-    @classmethod
-    def spill(cls, path: Path, builder: IndexBuilder) -> Block:
+
+class Spilled(contextlib.AbstractContextManager["Spilled"]):
+    """The blocks of a build, one after another in the file `path`, written by a thread while
+    the build goes on (`files.written_meanwhile`, through the page cache: the merge reads them
+    soon). Written by the building process itself, their 580 MB at 100,000 people took it
+    3-4 s."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.blocks: list[Block] = []
+        self._size = 0
+        with contextlib.ExitStack() as writing:
+            handle = writing.enter_context(path.open("wb"))
+            self._write = writing.enter_context(written_meanwhile(handle, cached=True))
+            self._writing = writing.pop_all()
+
+    def spill(self, builder: IndexBuilder) -> None:
+        """The postings the builder holds, as the next block."""
         postings = builder.take_postings()
-        with path.open("wb") as handle:
-            handle.write(postings.items)
-            handle.write(postings.counts)
-        return cls(path, postings.terms, postings.frequencies, postings.people)
+        self.blocks.append(Block(self.path, self._size, postings.terms, postings.frequencies,
+                                 postings.people))
+        for blob in (postings.items, postings.counts):
+            self._write(blob)
+            self._size += len(blob)
+
+    def merged(self) -> MergedBlocks:
+        """The blocks, merged, once they are all written (a failure to write them is raised)."""
+        self._writing.close()
+        return MergedBlocks(self.blocks)
+
+    def __exit__(self, *_: object) -> None:
+        self._writing.close()
 
 
 class MergedBlocks:
@@ -126,8 +154,9 @@ class MergedBlocks:
         with contextlib.ExitStack() as stack:
             files = [stack.enter_context(block.path.open("rb")) for block in blocks]
             counts_files = [stack.enter_context(block.path.open("rb")) for block in blocks]
-            for block, handle in zip(blocks, counts_files, strict=True):
-                handle.seek(block.counts_offset)
+            for block, handle, counts_handle in zip(blocks, files, counts_files, strict=True):
+                handle.seek(block.start)
+                counts_handle.seek(block.counts_offset)
             taken = [0] * len(blocks)
             holders = iter(self._holders)
             for holding in self._holding:

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 from ..files import WRITE_CHUNK, replacing, written_meanwhile
 from ..models import Profile
 from ..progress import Progress
-from .blocks import BLOCK_OCCURRENCES, Block, MergedBlocks, blocks_folder, remove_abandoned_blocks
+from .blocks import BLOCK_OCCURRENCES, Spilled, blocks_folder, remove_abandoned_blocks
 from .bounds import LongTermBounds, bounded, ceiling, postings_enough
 from .index import FIELDS, WIDTH, IndexSettings, SearchIndex, idf
 from .mapped import MappedSections, mapped_index, person_record
@@ -149,23 +149,23 @@ def _build_and_save(path: Path, builder: IndexBuilder, *, generation: str, setti
                     progress: Progress | None, synonyms: object, lookups_elsewhere: bool) -> None:
     with contextlib.ExitStack() as stack:
         stack.callback(builder.close)
-        blocks: list[Block] = []
-        folder: list[Path] = []
+        spilled: list[Spilled] = []
 
         def spill() -> None:
-            if not folder:  # made for the first block: a small directory needs none
-                folder.append(stack.enter_context(blocks_folder(path.parent)))
-            blocks.append(Block.spill(folder[0] / str(len(blocks)), builder))
+            if not spilled:  # made for the first block: a small directory needs none
+                folder = stack.enter_context(blocks_folder(path.parent))
+                spilled.append(stack.enter_context(Spilled(folder / "postings")))
+            spilled[0].spill(builder)
 
         builder.add_everyone(progress, spill)
         index = builder.index()
         index.stored_synonyms = synonyms
         source: _PostingSource
-        if not blocks:
+        if not spilled:
             source = builder.take_postings()
         else:
             spill()
-            source = MergedBlocks(blocks)
+            source = spilled[0].merged()
         if progress is not None:
             progress("Saving", 0, 1)
         _save(path, index, source, generation=generation, settings=settings,
