@@ -160,6 +160,12 @@ class JsonLines:
             self.lines = physical, number
 
 
+LINES_BUFFER = 1 << 20
+"""Bytes read at a time when a file is read a line at a time: lines of several KB (a profile)
+through Python's default 8 KiB took several reads each (50,000 lines of the scale benchmark:
+0.25-0.38 s, with this 0.05-0.07 s)."""
+
+
 def _utf8_lines(path: Path, *, start: int = 0, end: int | None = None, before: int = 0
                 ) -> Iterator[tuple[int, str]]:
     """The lines of a UTF-8 file (each ended by a newline) from byte `start` (where a line
@@ -167,7 +173,7 @@ def _utf8_lines(path: Path, *, start: int = 0, end: int | None = None, before: i
     the file's start is left out, and a byte that is not UTF-8 is reported with its line and
     byte, as `decode` reports it."""
     offset = start
-    with _readable(path), path.open("rb") as handle:
+    with _readable(path), path.open("rb", buffering=LINES_BUFFER) as handle:
         if offset:
             handle.seek(offset)
         for number, raw in enumerate(handle, start=before + 1):
