@@ -149,23 +149,24 @@ def _build_and_save(path: Path, builder: IndexBuilder, *, generation: str, setti
                     progress: Progress | None, synonyms: object, lookups_elsewhere: bool) -> None:
     with contextlib.ExitStack() as stack:
         stack.callback(builder.close)
-        spilled: list[Spilled] = []
+        spilled: Spilled | None = None
 
-        def spill() -> None:
-            if not spilled:  # made for the first block: a small directory needs none
+        def spill() -> Spilled:
+            nonlocal spilled
+            if spilled is None:  # made for the first block: a small directory needs none
                 folder = stack.enter_context(blocks_folder(path.parent))
-                spilled.append(stack.enter_context(Spilled(folder / "postings")))
-            spilled[0].spill(builder)
+                spilled = stack.enter_context(Spilled(folder / "postings"))
+            spilled.spill(builder)
+            return spilled
 
         builder.add_everyone(progress, spill)
         index = builder.index()
         index.stored_synonyms = synonyms
         source: _PostingSource
-        if not spilled:
+        if spilled is None:
             source = builder.take_postings()
-        else:
-            spill()
-            source = spilled[0].merged()
+        else:  # the last block spilled too, then all of them merged
+            source = spill().merged()
         if progress is not None:
             progress("Saving", 0, 1)
         _save(path, index, source, generation=generation, settings=settings,
